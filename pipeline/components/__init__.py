@@ -1,0 +1,1 @@
+"""spaCy components: numeric expressions, places, and the rule/statistical merge."""

@@ -1,0 +1,1 @@
+"""Gold corpus layer: JSONL read/write and validation, DocBin build, stats, converters."""

@@ -1,0 +1,1 @@
+"""doccano: a local server, push with pre-annotations, pull gold back."""

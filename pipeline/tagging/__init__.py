@@ -1,0 +1,1 @@
+"""Batch tagging: readers, writers, the runner (nlp.pipe, resume), the Dask engine."""

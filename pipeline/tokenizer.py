@@ -1,0 +1,118 @@
+"""The pkuseg word segmenter: fetch the model from PyPI once, convert it, build the Chinese tokenizer.
+
+The ``pkuseg==0.0.25`` wheel on PyPI carries pkuseg's default model (``pkuseg/models/default/``:
+``features.pkl`` + ``weights.npz``).  :func:`ensure_pkuseg_model` downloads the wheel with pip, checks its
+SHA-256, converts ``features.pkl`` to spacy-pkuseg's ``features.msgpack`` with an unpickler that refuses every
+class (the file holds only builtin containers), and stores both files in ``models/pkuseg/`` (outside git).
+Nothing loads that pickle at run time.  pkuseg's models are released for research use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import srsly
+
+from pipeline.settings import PKUSEG_DIR
+
+PKUSEG_WHEEL = "pkuseg-0.0.25-cp37-cp37m-manylinux1_x86_64.whl"
+PKUSEG_WHEEL_SHA256 = "6fc2f97d0f66cc6722cf772e65dbcde1b01d8cc53b66ac4aa7bce639de79588f"
+_MODEL_MEMBERS = ("pkuseg/models/default/features.pkl", "pkuseg/models/default/weights.npz")
+
+
+class PkusegModelError(RuntimeError):
+    """The pkuseg model could not be fetched or converted."""
+
+
+class _NoClassUnpickler(pickle.Unpickler):
+    """Unpickles builtin containers only; any class reference is refused."""
+
+    def find_class(self, module: str, name: str):  # type: ignore[override]
+        raise PkusegModelError(f"features.pkl references {module}.{name}: refusing to unpickle it")
+
+
+def convert_features(pkl_bytes: bytes, dest: Path) -> None:
+    """Convert pkuseg's ``features.pkl`` into ``features.msgpack`` (the format spacy-pkuseg reads first)."""
+    data = _NoClassUnpickler(io.BytesIO(pkl_bytes)).load()
+    out = {
+        "unigram": sorted(data["unigram"]),
+        "bigram": sorted(data["bigram"]),
+        "feature_to_idx": dict(data["feature_to_idx"]),
+        "tag_to_idx": dict(data["tag_to_idx"]),
+    }
+    srsly.write_msgpack(dest / "features.msgpack", out)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _download_wheel(workdir: Path) -> Path:
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.7",
+        "--platform", "manylinux1_x86_64", "pkuseg==0.0.25", "-d", str(workdir), "-q",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wheel = workdir / PKUSEG_WHEEL
+    if proc.returncode != 0 or not wheel.exists():
+        raise PkusegModelError(f"pip could not download {PKUSEG_WHEEL}: {proc.stderr.strip()[-500:]}")
+    return wheel
+
+
+def install_from_wheel(wheel: Path, dest: Path = PKUSEG_DIR) -> Path:
+    """Check the wheel's hash, extract and convert the default model into ``dest``."""
+    digest = sha256_of(wheel)
+    if digest != PKUSEG_WHEEL_SHA256:
+        raise PkusegModelError(f"{wheel}: SHA-256 {digest} does not match the expected {PKUSEG_WHEEL_SHA256}")
+    dest.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as zf:
+        convert_features(zf.read(_MODEL_MEMBERS[0]), dest)
+        with zf.open(_MODEL_MEMBERS[1]) as src, (dest / "weights.npz").open("wb") as out:
+            shutil.copyfileobj(src, out)
+    (dest / "SOURCE.txt").write_text(
+        f"pkuseg default model from PyPI {PKUSEG_WHEEL} (sha256 {PKUSEG_WHEEL_SHA256}).\n"
+        "features.pkl converted to features.msgpack; weights.npz unchanged. pkuseg models are for research use.\n",
+        encoding="utf-8",
+    )
+    return dest
+
+
+def pkuseg_model_ready(dest: Path = PKUSEG_DIR) -> bool:
+    return (dest / "features.msgpack").is_file() and (dest / "weights.npz").is_file()
+
+
+def ensure_pkuseg_model(dest: Path = PKUSEG_DIR) -> Path:
+    """Return the converted model directory, fetching and converting it on first use."""
+    if pkuseg_model_ready(dest):
+        return dest
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = _download_wheel(Path(tmp))
+        return install_from_wheel(wheel, dest)
+
+
+def make_nlp(segmenter: str = "pkuseg", user_words: Iterable[str] = (), model_dir: Path | None = None):
+    """A blank Chinese ``Language`` with the pkuseg (or per-character) tokenizer, user words added."""
+    import spacy
+
+    if segmenter == "char":
+        return spacy.blank("zh")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
+    model = model_dir or ensure_pkuseg_model()
+    nlp.tokenizer.initialize(pkuseg_model=str(model))
+    words = sorted({w.strip() for w in user_words if w and w.strip()})
+    if words:
+        nlp.tokenizer.pkuseg_update_user_dict(words)
+    return nlp
