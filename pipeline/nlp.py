@@ -1,0 +1,47 @@
+"""Loading a pipeline: a trained model directory, or the rule-only pipeline built from ``configs/rules.cfg``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spacy.language import Language
+
+from pipeline.settings import CONFIGS_DIR
+
+RULES = "rules"
+
+
+def register_components() -> None:
+    """Import the modules whose ``@Language.factory`` decorators register the custom components."""
+    import importlib
+
+    for mod in ("pipeline.components.numeric", "pipeline.components.places", "pipeline.components.merge"):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:  # a component not built yet
+            if exc.name != mod:
+                raise
+
+
+def load_nlp(model: str | Path = RULES) -> Language:
+    """Load ``model``: a directory written by ``pipeline train`` (``…/model-best``), or ``"rules"``."""
+    import spacy
+
+    register_components()
+    if str(model) == RULES:
+        from pipeline.tokenizer import make_nlp
+
+        cfg_path = CONFIGS_DIR / "rules.cfg"
+        nlp = make_nlp()
+        if cfg_path.exists():
+            from spacy import util
+
+            cfg = util.load_config(cfg_path)
+            for name in cfg["nlp"]["pipeline"]:
+                nlp.add_pipe(cfg["components"][name]["factory"], name=name,
+                             config={k: v for k, v in cfg["components"][name].items() if k != "factory"})
+        return nlp
+    path = Path(model)
+    if not path.exists():
+        raise FileNotFoundError(f"model {path} does not exist (train one with `pipeline train`, or use --model rules)")
+    return spacy.load(path)
