@@ -33,10 +33,20 @@ class PRF:
         return self.tp + self.fn
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"p": self.p, "r": self.r, "f": self.f, "support": self.support, "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "p": self.p,
+            "r": self.r,
+            "f": self.f,
+            "support": self.support,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
-def score_spans(gold: Iterable[SpanKey], pred: Iterable[SpanKey], labels: Sequence[str] = LABELS) -> dict[str, PRF]:
+def score_spans(
+    gold: Iterable[SpanKey], pred: Iterable[SpanKey], labels: Sequence[str] = LABELS
+) -> dict[str, PRF]:
     """Count exact matches of (doc, start, end, label); returns ``{"micro": PRF, label: PRF, …}``."""
     gold_set, pred_set = set(gold), set(pred)
     out = {lab: PRF() for lab in labels}
@@ -50,5 +60,7 @@ def score_spans(gold: Iterable[SpanKey], pred: Iterable[SpanKey], labels: Sequen
             out[lab].fp += 1
         else:
             out[lab].fn += 1
-    micro = PRF(sum(v.tp for v in out.values()), sum(v.fp for v in out.values()), sum(v.fn for v in out.values()))
+    micro = PRF(
+        sum(v.tp for v in out.values()), sum(v.fp for v in out.values()), sum(v.fn for v in out.values())
+    )
     return {"micro": micro, **out}

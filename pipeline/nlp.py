@@ -38,10 +38,15 @@ def load_nlp(model: str | Path = RULES) -> Language:
 
             cfg = util.load_config(cfg_path)
             for name in cfg["nlp"]["pipeline"]:
-                nlp.add_pipe(cfg["components"][name]["factory"], name=name,
-                             config={k: v for k, v in cfg["components"][name].items() if k != "factory"})
+                nlp.add_pipe(
+                    cfg["components"][name]["factory"],
+                    name=name,
+                    config={k: v for k, v in cfg["components"][name].items() if k != "factory"},
+                )
         return nlp
     path = Path(model)
     if not path.exists():
-        raise FileNotFoundError(f"model {path} does not exist (train one with `pipeline train`, or use --model rules)")
+        raise FileNotFoundError(
+            f"model {path} does not exist (train one with `pipeline train`, or use --model rules)"
+        )
     return spacy.load(path)

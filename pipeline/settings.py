@@ -34,5 +34,7 @@ def resolve_data_dir(data_dir: str | Path | None = None, *, required: bool = Tru
             return cand.resolve()
     if required:
         tried = ", ".join(str(c) for c in candidates)
-        raise DataDirMissing(f"shared data directory not found (tried {tried}); pass --data-dir or set {DATA_DIR_ENV}")
+        raise DataDirMissing(
+            f"shared data directory not found (tried {tried}); pass --data-dir or set {DATA_DIR_ENV}"
+        )
     return None

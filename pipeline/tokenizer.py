@@ -62,8 +62,20 @@ def sha256_of(path: Path) -> str:
 
 def _download_wheel(workdir: Path) -> Path:
     cmd = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.7",
-        "--platform", "manylinux1_x86_64", "pkuseg==0.0.25", "-d", str(workdir), "-q",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.7",
+        "--platform",
+        "manylinux1_x86_64",
+        "pkuseg==0.0.25",
+        "-d",
+        str(workdir),
+        "-q",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheel = workdir / PKUSEG_WHEEL

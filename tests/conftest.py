@@ -17,7 +17,9 @@ def shared_dir() -> Path:
     """``../shared`` (or $PIPELINE_DATA_DIR); tests that need it skip when it is absent."""
     d = resolve_data_dir(required=False)
     if d is None:
-        pytest.skip("shared data directory not found beside the checkout (../shared) and $PIPELINE_DATA_DIR unset")
+        pytest.skip(
+            "shared data directory not found beside the checkout (../shared) and $PIPELINE_DATA_DIR unset"
+        )
     return d
 
 

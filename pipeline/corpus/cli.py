@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-corpus_app = typer.Typer(help="Gold corpus: validate, build DocBins, stats, convert public corpora.", no_args_is_help=True)
+corpus_app = typer.Typer(
+    help="Gold corpus: validate, build DocBins, stats, convert public corpora.", no_args_is_help=True
+)
 
 
 @corpus_app.command("validate")

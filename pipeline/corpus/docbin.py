@@ -59,7 +59,9 @@ def gold_to_doc(nlp: Language, gold: GoldDoc, report: BuildReport | None = None)
     for s, e, lab in gold.spans:
         span = doc.char_span(s, e, label=lab)
         if span is None:  # only possible when an offset sits inside whitespace that spaCy keeps as trailing
-            raise ValueError(f"{gold.id}: span [{s}, {e}, {lab}] {gold.text[s:e]!r} cannot be aligned to tokens")
+            raise ValueError(
+                f"{gold.id}: span [{s}, {e}, {lab}] {gold.text[s:e]!r} cannot be aligned to tokens"
+            )
         ents.append(span)
     missing = _missing_tokens(doc, gold, ents)
     doc.set_ents(ents, missing=missing, default="outside")
@@ -107,7 +109,9 @@ def split_documents(
     return {"dev": order[:n_dev], "test": order[n_dev : n_dev + n_test], "train": order[n_dev + n_test :]}
 
 
-def write_docbin(nlp: Language, docs: Iterable[GoldDoc], path: str | Path, report: BuildReport | None = None) -> int:
+def write_docbin(
+    nlp: Language, docs: Iterable[GoldDoc], path: str | Path, report: BuildReport | None = None
+) -> int:
     """Convert gold documents and save them as a ``.spacy`` file; return how many were written."""
     db = DocBin(store_user_data=True)
     n = 0

@@ -81,7 +81,9 @@ def iter_jsonl(path: str | Path) -> Iterator[GoldDoc]:
 
     docs, errors = validate_file(path)
     if errors:
-        raise GoldFormatError(str(errors[0]) + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""))
+        raise GoldFormatError(
+            str(errors[0]) + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else "")
+        )
     yield from docs
 
 

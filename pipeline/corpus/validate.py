@@ -44,32 +44,47 @@ def check_spans(text: str, spans: Sequence[Sequence[object]], labels: Iterable[s
             problems.append(f"span {raw!r} is not [start, end, label]")
             continue
         start, end, label = raw
-        if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+        if (
+            not isinstance(start, int)
+            or not isinstance(end, int)
+            or isinstance(start, bool)
+            or isinstance(end, bool)
+        ):
             problems.append(f"span {list(raw)!r} has non-integer offsets")
             continue
         if label not in allowed:
-            problems.append(f"span [{start}, {end}, {label!r}] has unknown label {label!r} (allowed: {' '.join(sorted(allowed))})")
+            problems.append(
+                f"span [{start}, {end}, {label!r}] has unknown label {label!r} (allowed: {' '.join(sorted(allowed))})"
+            )
             continue
         if start < 0 or end > len(text):
-            problems.append(f"span [{start}, {end}, {label}] is out of range (text has {len(text)} characters)")
+            problems.append(
+                f"span [{start}, {end}, {label}] is out of range (text has {len(text)} characters)"
+            )
             continue
         if start >= end:
             problems.append(f"span [{start}, {end}, {label}] has start >= end")
             continue
         surface = text[start:end]
         if _bad_edge(surface[0], _OK_START):
-            problems.append(f"span [{start}, {end}, {label}] {surface!r} starts with whitespace or punctuation")
+            problems.append(
+                f"span [{start}, {end}, {label}] {surface!r} starts with whitespace or punctuation"
+            )
         elif _bad_edge(surface[-1], _OK_END):
             problems.append(f"span [{start}, {end}, {label}] {surface!r} ends with whitespace or punctuation")
         good.append((start, end, str(label)))
     good.sort()
     for (s1, e1, l1), (s2, e2, l2) in zip(good, good[1:], strict=False):
         if s2 < e1:
-            problems.append(f"spans [{s1}, {e1}, {l1}] {text[s1:e1]!r} and [{s2}, {e2}, {l2}] {text[s2:e2]!r} overlap")
+            problems.append(
+                f"spans [{s1}, {e1}, {l1}] {text[s1:e1]!r} and [{s2}, {e2}, {l2}] {text[s2:e2]!r} overlap"
+            )
     return problems
 
 
-def validate_file(path: str | Path, labels: Iterable[str] = LABELS) -> tuple[list[GoldDoc], list[ValidationError]]:
+def validate_file(
+    path: str | Path, labels: Iterable[str] = LABELS
+) -> tuple[list[GoldDoc], list[ValidationError]]:
     """Parse and check one gold file; return the valid documents and every error found."""
     path = Path(path)
     name = str(path)
@@ -84,7 +99,9 @@ def validate_file(path: str | Path, labels: Iterable[str] = LABELS) -> tuple[lis
         content = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return [], [ValidationError(name, line, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+        return [], [
+            ValidationError(name, line, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        ]
     if content.startswith("\ufeff"):
         content = content[1:]
     if not content.strip():
@@ -111,7 +128,9 @@ def validate_file(path: str | Path, labels: Iterable[str] = LABELS) -> tuple[lis
             continue
         doc_id = str(doc_id)
         if doc_id in seen:
-            errors.append(ValidationError(name, lineno, f"duplicate id {doc_id!r} (first on line {seen[doc_id]})"))
+            errors.append(
+                ValidationError(name, lineno, f"duplicate id {doc_id!r} (first on line {seen[doc_id]})")
+            )
             continue
         seen[doc_id] = lineno
         spans = obj.get("label", [])
@@ -126,7 +145,9 @@ def validate_file(path: str | Path, labels: Iterable[str] = LABELS) -> tuple[lis
     return docs, errors
 
 
-def validate_files(paths: Iterable[str | Path], labels: Iterable[str] = LABELS) -> tuple[list[GoldDoc], list[ValidationError]]:
+def validate_files(
+    paths: Iterable[str | Path], labels: Iterable[str] = LABELS
+) -> tuple[list[GoldDoc], list[ValidationError]]:
     """Validate several files; ids must be unique within each file."""
     all_docs: list[GoldDoc] = []
     all_errors: list[ValidationError] = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-doccano_app = typer.Typer(help="Move documents and annotations to and from a doccano server.", no_args_is_help=True)
+doccano_app = typer.Typer(
+    help="Move documents and annotations to and from a doccano server.", no_args_is_help=True
+)
 
 
 def agreement_command() -> None:
