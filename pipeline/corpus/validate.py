@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -74,7 +75,7 @@ def check_spans(text: str, spans: Sequence[Sequence[object]], labels: Iterable[s
             problems.append(f"span [{start}, {end}, {label}] {surface!r} ends with whitespace or punctuation")
         good.append((start, end, str(label)))
     good.sort()
-    for (s1, e1, l1), (s2, e2, l2) in zip(good, good[1:], strict=False):
+    for (s1, e1, l1), (s2, e2, l2) in itertools.pairwise(good):
         if s2 < e1:
             problems.append(
                 f"spans [{s1}, {e1}, {l1}] {text[s1:e1]!r} and [{s2}, {e2}, {l2}] {text[s2:e2]!r} overlap"
