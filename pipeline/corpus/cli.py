@@ -24,3 +24,72 @@ def validate_command(files: list[Path] = typer.Argument(..., help="Gold JSONL fi
         raise typer.Exit(1)
     n_spans = sum(len(d.spans) for d in docs)
     typer.echo(f"OK: {len(files)} file(s), {len(docs)} document(s), {n_spans} span(s)")
+
+
+@corpus_app.command("build")
+def build_command(
+    files: list[Path] = typer.Argument(..., help="Gold JSONL files (validated first)."),
+    output: Path = typer.Option(Path("corpus/spacy"), "--output", "-o", help="Directory for train/dev/test .spacy files."),
+    dev: float = typer.Option(0.2, help="Fraction of documents for dev (ignored for ids in --splits)."),
+    test: float = typer.Option(0.0, help="Fraction of documents for test."),
+    splits: Path | None = typer.Option(None, help="JSON {split: [doc ids]} fixing the split of those documents."),
+    seed: int = typer.Option(0, help="Random seed of the document split."),
+    chunk_chars: int = typer.Option(0, help="Cut training documents at line breaks into pieces of about this size (0 = no)."),
+    segmenter: str = typer.Option("pkuseg", help="Tokenizer: pkuseg or char."),
+    show_misaligned: int = typer.Option(20, help="How many misaligned entities to list."),
+) -> None:
+    """Gold JSONL → spaCy DocBin files, split by document; entities inside tokens are kept and listed."""
+    from pipeline.corpus.build import Source, build_corpus
+    from pipeline.corpus.validate import validate_files
+    from pipeline.tokenizer import make_nlp
+
+    _, errors = validate_files(files)
+    if errors:
+        for err in errors:
+            typer.echo(str(err), err=True)
+        raise typer.Exit(1)
+    nlp = make_nlp(segmenter)
+    res = build_corpus(nlp, [Source(Path(f)) for f in files], output, splits, dev, test, seed, chunk_chars)
+    for name, path in res.files.items():
+        typer.echo(f"{name}: {res.counts[name]} docs -> {path}")
+    rep = res.report
+    typer.echo(f"entities: {rep.entities}; misaligned with tokens (kept by splitting {rep.tokens_split} tokens): {len(rep.misaligned)}")
+    for m in rep.misaligned[:show_misaligned]:
+        typer.echo(f"  {m.doc_id} [{m.start}, {m.end}, {m.label}] {m.text}")
+
+
+@corpus_app.command("stats")
+def stats_command(
+    files: list[Path] = typer.Argument(..., help="Gold JSONL files."),
+    tokenize: bool = typer.Option(True, help="Also count entities misaligned with pkuseg tokens."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Documents, characters, entities per label and misaligned entities of gold files."""
+    import json
+
+    from pipeline.corpus.stats import corpus_stats
+    from pipeline.corpus.validate import validate_files
+
+    docs, errors = validate_files(files)
+    for err in errors:
+        typer.echo(str(err), err=True)
+    nlp = None
+    if tokenize:
+        from pipeline.tokenizer import make_nlp
+
+        nlp = make_nlp()
+    st = corpus_stats(docs, nlp).as_dict()
+    if as_json:
+        typer.echo(json.dumps(st, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(f"documents   {st['documents']}")
+        typer.echo(f"characters  {st['characters']}")
+        typer.echo(f"partial     {st['partial_documents']}")
+        for lab, n in st["entities"].items():
+            mis = (st.get("misaligned") or {}).get(lab, 0)
+            typer.echo(f"{lab:<11} {n:>7}" + (f"  (misaligned {mis})" if tokenize else ""))
+        typer.echo(f"{'total':<11} {st['entities_total']:>7}")
+        for lab, n in (st.get("source_entities") or {}).items():
+            typer.echo(f"source {lab:<10} {n:>7}")
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,48 @@
+# Everyday targets. `make demo` sets everything up and runs the main job; `make test` runs the tests.
+PY      ?= python3.11
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+DATA    ?= ../shared
+MODEL   ?= models/default
+CONFIG  ?= configs/ner_char.cfg
+
+.PHONY: setup demo test test-fast lint format train evaluate bench clean
+
+$(BIN)/pipeline: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e ".[dev,dask]"
+	touch $@
+
+setup: $(BIN)/pipeline
+	$(BIN)/pipeline setup
+
+demo: setup
+	bash scripts/demo.sh
+
+test: setup
+	$(BIN)/pytest -m "slow or not slow" --durations=15
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow" -x -q
+
+lint: setup
+	$(BIN)/ruff check pipeline tests benchmarks scripts
+	$(BIN)/ruff format --check pipeline tests benchmarks scripts
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix pipeline tests benchmarks scripts
+	$(BIN)/ruff format pipeline tests benchmarks scripts
+
+train: setup
+	$(BIN)/pipeline train --config $(CONFIG) --output $(MODEL) --data-dir $(DATA)
+
+evaluate: setup
+	$(BIN)/pipeline evaluate --model $(MODEL)/model-best --gold $(DATA)/gold/reports.jsonl --ids $(DATA)/gold/splits.json --split dev --output $(MODEL)/metrics-dev.json --errors $(MODEL)/errors-dev.jsonl
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py --data-dir $(DATA)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,367 @@
+"""Place linker: find Chinese divisions and countries in the text, propose them as GPE and link them.
+
+Design of the link data.  ``doc.ents`` builds new ``Span`` objects on every access, so link data cannot live on a
+span.  The component stores it on the Doc instead: ``Doc._.place_links`` maps ``"start:end"`` (character offsets)
+to ``{"name", "adcode", "level", "province"}`` (``adcode`` etc. ``None`` when the name stays ambiguous); string
+keys and plain values keep it serialisable in a DocBin.  ``Span._.adcode``, ``_.level``, ``_.province`` are
+getters that read that dict by the span's character offsets, so they work for any Span covering a linked place:
+the component's own candidates (``doc.spans[spans_key]``) and GPE entities already in ``doc.ents`` (e.g.
+predicted by the statistical NER), which it links as well.
+
+Finding: longest match of gazetteer names (full names, short names, aliases) at character level, left to right;
+a trailing administrative suffix that the gazetteer does not know is kept (靖西县 → 靖西市), a suffix that starts
+another word is dropped (深圳市场 → 深圳).  One-character abbreviations (桂, 粤, 中, 美) are candidates only in
+the contexts of ``configs/places.json`` (rule 13).  Candidates overlapping a longer unit (an ORG such as
+柳州市工业和信息化局) are left for the merge step: the component proposes GPE only, and with ``set_ents`` it adds
+only candidates that overlap no existing entity.
+
+Linking an ambiguous name (鼓楼区 in four cities): a linked place written right before it (福州市鼓楼区), then a
+candidate that contains all others (荆州 → 荆州市, not 荆州区), then the provinces of the document's unambiguous
+places, then a single province-level reading (吉林 → 吉林省); otherwise the span stays unlinked.
+"""
+
+# no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from pipeline import gazetteer
+from pipeline.corpus.alignment import split_tokens_at
+from pipeline.gazetteer import Place
+from pipeline.settings import CONFIGS_DIR
+
+PLACES_CONFIG = CONFIGS_DIR / "places.json"
+LINK_FIELDS = ("adcode", "level", "province")
+
+
+def _link_key(start: int, end: int) -> str:
+    return f"{start}:{end}"
+
+
+def _span_link(span: Span) -> dict | None:
+    links = span.doc._.place_links or {}
+    return links.get(_link_key(span.start_char, span.end_char))
+
+
+def _getter(field_name: str):
+    def get(span: Span):
+        link = _span_link(span)
+        return link.get(field_name) if link else None
+
+    return get
+
+
+def register_extensions() -> None:
+    """``Doc._.place_links`` and the getter-based ``Span._.adcode``, ``_.level``, ``_.province``."""
+    if not Doc.has_extension("place_links"):
+        Doc.set_extension("place_links", default=None)
+    for name in LINK_FIELDS:
+        if not Span.has_extension(name):
+            Span.set_extension(name, getter=_getter(name))
+
+
+@dataclass
+class Candidate:
+    """A proposed GPE: character offsets and the places its text may denote."""
+
+    start: int
+    end: int
+    places: tuple[Place, ...]
+    chosen: Place | None = None
+    resolved: bool = field(default=False)
+
+
+@dataclass
+class PlaceSettings:
+    """The contents of ``configs/places.json``."""
+
+    suffixes: str
+    blocked_after_suffix: dict[str, str]
+    blocked_words: list[str]
+    abbreviation_triggers: str
+    abbreviation_heads: dict[str, list[str]]
+    abbreviation_heads_excluded: str
+    chain_partners: str
+    blocked_chains: list[str]
+    blocked_next: str
+
+    @classmethod
+    def load(cls, path: str | Path = PLACES_CONFIG) -> "PlaceSettings":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        data.pop("_comment", None)
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"{path}:1: bad settings: {exc}") from None
+
+
+class PlaceFinder:
+    """Character-level search for place names and abbreviations in a text."""
+
+    def __init__(self, settings: PlaceSettings):
+        self.s = settings
+        self.index = gazetteer.name_index()
+        self.max_len = max(len(n) for n in self.index)
+        self.abbrevs = gazetteer.abbreviations()
+
+    def blocked_mask(self, text: str) -> list[bool]:
+        """Characters inside a blocked word (中华民族): never part of a candidate."""
+        blocked = [False] * len(text)
+        for word in self.s.blocked_words:
+            pos = text.find(word)
+            while pos >= 0:
+                for k in range(pos, pos + len(word)):
+                    blocked[k] = True
+                pos = text.find(word, pos + 1)
+        return blocked
+
+    def names(self, text: str, blocked: list[bool]) -> list[Candidate]:
+        """Leftmost-longest gazetteer matches, with suffix repair, not starting in a blocked word."""
+        out: list[Candidate] = []
+        i, n = 0, len(text)
+        while i < n:
+            match = None
+            for length in range(min(self.max_len, n - i), 1, -1):
+                name = text[i : i + length]
+                if name in self.index:
+                    match = name
+                    break
+            if match is None or blocked[i]:
+                i += 1
+                continue
+            end = self._repair_end(text, i, i + len(match))
+            places = self.index.get(text[i:end]) or self.index[text[i : end - 1]]
+            out.append(Candidate(i, end, places))
+            i = end
+        return out
+
+    def _repair_end(self, text: str, start: int, end: int) -> int:
+        """Drop a suffix that begins another word (深圳市场); add an unknown suffix (靖西县)."""
+        last, nxt = text[end - 1], text[end : end + 1]
+        if last in self.s.suffixes and nxt and nxt in self.s.blocked_after_suffix.get(last, ""):
+            if text[start : end - 1] in self.index:
+                return end - 1
+        after = text[end + 1 : end + 2]
+        if (
+            nxt
+            and nxt in self.s.suffixes
+            and last not in self.s.suffixes
+            and not (after and after in self.s.blocked_after_suffix.get(nxt, ""))
+        ):
+            return end + 1
+        return end
+
+    def abbreviation_spans(self, text: str, covered: list[bool]) -> list[Candidate]:
+        """One-character abbreviations in the contexts of rule 13 (chains, triggers, heads)."""
+        out: list[Candidate] = []
+        s = self.s
+        n = len(text)
+        i = 0
+        while i < n:
+            if covered[i] or (text[i] not in self.abbrevs and text[i] not in s.chain_partners):
+                i += 1
+                continue
+            j = i
+            while (
+                j < n and not covered[j] and (text[j] in self.abbrevs or text[j] in s.chain_partners)
+            ):
+                j += 1
+            run = text[i:j]
+            picked = self._from_run(text, i, run)
+            out.extend(picked)
+            i = j
+        return out
+
+    def _from_run(self, text: str, start: int, run: str) -> list[Candidate]:
+        s = self.s
+        members = [c for c in run if c in self.abbrevs]
+        if len(run) >= 2 and len(members) >= 1:
+            if any(text.startswith(b, start) for b in s.blocked_chains):
+                return []
+            strong = any(self.abbrevs[c][1] for c in members)
+            foreign_pair = run[0] in "中华" and all(
+                c in s.chain_partners
+                or any(p.level == "country" and p.adcode != "CN" for p in self.abbrevs[c][0])
+                for c in run[1:]
+            )
+            if strong or foreign_pair:
+                return [
+                    Candidate(start + k, start + k + 1, self.abbrevs[c][0])
+                    for k, c in enumerate(run)
+                    if c in self.abbrevs
+                ]
+        if len(run) == 1 and run in self.abbrevs:
+            return [Candidate(start, start + 1, self.abbrevs[run][0])] if self._single_ok(text, start) else []
+        # a longer run that failed as a chain: single-character contexts at its ends only
+        out = []
+        for k in (0, len(run) - 1):
+            c = run[k]
+            if c in self.abbrevs and self._single_ok(text, start + k):
+                out.append(Candidate(start + k, start + k + 1, self.abbrevs[c][0]))
+        return out
+
+    def _single_ok(self, text: str, pos: int) -> bool:
+        s = self.s
+        char = text[pos]
+        strong = self.abbrevs[char][1]
+        prev = text[pos - 1] if pos else ""
+        nxt = text[pos + 1 : pos + 2]
+        if (strong or char == "华") and prev and prev in s.abbreviation_triggers:
+            if not (nxt and nxt in s.blocked_next):
+                return True
+        heads = list(s.abbreviation_heads.get("all", ()))
+        if strong:
+            heads += s.abbreviation_heads.get("strong", ())
+        if char in s.abbreviation_heads_excluded:
+            return False
+        return any(text.startswith(h, pos + 1) for h in heads)
+
+    def find(self, text: str, use_abbreviations: bool = True) -> list[Candidate]:
+        blocked = self.blocked_mask(text)
+        cands = self.names(text, blocked)
+        if use_abbreviations:
+            covered = blocked[:]
+            for c in cands:
+                for k in range(c.start, c.end):
+                    covered[k] = True
+            cands += self.abbreviation_spans(text, covered)
+        return sorted(cands, key=lambda c: c.start)
+
+
+def _encloses(outer: Place, inner: Place) -> bool:
+    if outer.level == "country" or inner.level == "country":
+        return outer == inner
+    keep = {"province": 2, "city": 4, "county": 6}[outer.level]
+    return inner.adcode[:keep] == outer.adcode[:keep]
+
+
+def resolve(cands: list[Candidate]) -> None:
+    """Choose one place per candidate where the document allows it (sets ``chosen``)."""
+    for c in cands:
+        if len(c.places) == 1:
+            c.chosen, c.resolved = c.places[0], True
+    provinces = Counter(c.chosen.adcode[:2] for c in cands if c.chosen and c.chosen.level != "country")
+    by_end = {c.end: c for c in cands}
+    for c in cands:
+        if c.resolved or not c.places:
+            continue
+        options = list(c.places)
+        prev = by_end.get(c.start)
+        if prev is not None and prev.chosen is not None:  # 福州市鼓楼区
+            inside = [p for p in options if p != prev.chosen and _encloses(prev.chosen, p)]
+            if inside:
+                options = inside
+        if len(options) > 1:
+            outer = [p for p in options if all(_encloses(p, q) for q in options)]
+            if len(outer) == 1:
+                options = outer
+        if len(options) > 1 and provinces:
+            counts = {p: provinces.get(p.adcode[:2], 0) for p in options}
+            best = max(counts.values())
+            top = [p for p, k in counts.items() if k == best and k > 0]
+            if len(top) == 1:
+                options = top
+        if len(options) > 1:
+            top_level = [p for p in options if p.level == "province"]
+            if len(top_level) == 1 and len({p.name for p in options}) > 1:
+                options = top_level
+        if len(options) == 1:
+            c.chosen = options[0]
+        c.resolved = True
+
+
+def _link_dict(text: str, place: Place | None) -> dict:
+    return {
+        "name": place.name if place else text,
+        "adcode": place.adcode if place else None,
+        "level": place.level if place else None,
+        "province": place.province if place else None,
+    }
+
+
+class PlaceLinker:
+    """Propose GPE candidates for gazetteer places (``doc.spans[spans_key]``) and link GPE spans to adcodes."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        spans_key: str,
+        set_ents: bool,
+        use_abbreviations: bool,
+        settings_path: str,
+    ):
+        register_extensions()
+        self.name = name
+        self.spans_key = spans_key
+        self.set_ents = set_ents
+        self.use_abbreviations = use_abbreviations
+        self.finder = PlaceFinder(PlaceSettings.load(settings_path or PLACES_CONFIG))
+
+    def candidates(self, text: str) -> list[Candidate]:
+        """Candidates with their links resolved against each other (no Doc needed)."""
+        cands = self.finder.find(text, self.use_abbreviations)
+        resolve(cands)
+        return cands
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        cands = self.finder.find(text, self.use_abbreviations)
+        offsets = {o for c in cands for o in (c.start, c.end)}
+        existing = [e for e in doc.ents if e.label_ == "GPE"]
+        extra: list[Candidate] = []
+        known = {(c.start, c.end) for c in cands}
+        for ent in existing:
+            if (ent.start_char, ent.end_char) not in known:
+                places = self._places_for(ent.text)
+                extra.append(Candidate(ent.start_char, ent.end_char, places))
+        every = sorted([*cands, *extra], key=lambda c: (c.start, c.end))
+        resolve(every)
+        links = dict(doc._.place_links or {})
+        for c in every:
+            links[_link_key(c.start, c.end)] = _link_dict(text[c.start : c.end], c.chosen)
+        doc._.place_links = links
+        split_tokens_at(doc, offsets)
+        spans = [doc.char_span(c.start, c.end, label="GPE") for c in cands]
+        spans = [s for s in spans if s is not None]
+        doc.spans[self.spans_key] = spans
+        if self.set_ents:
+            taken = {t.i for e in doc.ents for t in e}
+            new = [s for s in filter_spans(spans) if not any(t.i in taken for t in s)]
+            doc.ents = [*doc.ents, *new]
+        return doc
+
+    def _places_for(self, name: str) -> tuple[Place, ...]:
+        """Places for an entity text found by another component (full, short, alias, suffix-less, abbreviation)."""
+        name = name.strip()
+        found = gazetteer.lookup(name)
+        if not found and len(name) > 2 and name[-1] in self.finder.s.suffixes:
+            found = gazetteer.lookup(name[:-1])
+        if not found and len(name) == 1:
+            found = gazetteer.abbreviation(name)
+        return found
+
+
+@Language.factory(
+    "place_linker",
+    default_config={
+        "spans_key": "places",
+        "set_ents": False,
+        "use_abbreviations": True,
+        "settings_path": "",
+    },
+)
+def make_place_linker(
+    nlp: Language, name: str, spans_key: str, set_ents: bool, use_abbreviations: bool, settings_path: str
+) -> PlaceLinker:
+    """``settings_path`` empty = the project's ``configs/places.json``."""
+    return PlaceLinker(nlp, name, spans_key, set_ents, use_abbreviations, settings_path)

@@ -1,0 +1,125 @@
+"""Build spaCy training data: gold JSONL sources → train/dev(/test) DocBins, split by document."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+
+from pipeline.corpus.docbin import BuildReport, split_documents, write_docbin
+from pipeline.corpus.gold import GoldDoc
+
+
+@dataclass
+class Source:
+    """One gold source: a JSONL file, a sampling weight, and an optional fixed split."""
+
+    path: Path
+    weight: float = 1.0  # < 1: fraction of documents sampled; > 1: documents repeated
+    split: str | None = None  # "train" | "dev" | "test" | None (= split by fraction / splits file)
+
+
+@dataclass
+class BuildResult:
+    files: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    report: BuildReport = field(default_factory=BuildReport)
+
+
+def chunk_document(doc: GoldDoc, max_chars: int) -> list[GoldDoc]:
+    """Cut a long document at line breaks into pieces of at most ``max_chars`` (when possible).
+
+    Spans never cross the cuts (a cut inside a span is skipped); offsets are shifted into each piece.
+    """
+    if max_chars <= 0 or len(doc.text) <= max_chars:
+        return [doc]
+    inside = set()
+    for s, e, _ in doc.spans:
+        inside.update(range(s + 1, e))
+    cuts, start = [], 0
+    last_break = None
+    for i, ch in enumerate(doc.text):
+        if ch == "\n" and (i + 1) not in inside:
+            last_break = i + 1
+        if i - start >= max_chars and last_break and last_break > start:
+            cuts.append(last_break)
+            start = last_break
+    bounds = [0, *cuts, len(doc.text)]
+    pieces = []
+    for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        text = doc.text[a:b]
+        if not text.strip():
+            continue
+        spans = [(s - a, e - a, lab) for s, e, lab in doc.spans if a <= s and e <= b]
+        pieces.append(GoldDoc(f"{doc.id}#{k}", text, spans, dict(doc.meta, parent_id=doc.id, offset=a)))
+    return pieces
+
+
+def assign_splits(
+    sources: Sequence[tuple[Source, list[GoldDoc]]],
+    splits_file: Path | None = None,
+    dev_fraction: float = 0.2,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+) -> dict[str, list[GoldDoc]]:
+    """Put each document in train/dev/test: a fixed split per source, else the splits file, else by fraction."""
+    fixed: dict[str, str] = {}
+    if splits_file is not None:
+        for name, ids in json.loads(Path(splits_file).read_text(encoding="utf-8")).items():
+            fixed.update({doc_id: name for doc_id in ids})
+    out: dict[str, list[GoldDoc]] = {"train": [], "dev": [], "test": []}
+    rng = random.Random(seed)
+    for source, docs in sources:
+        if source.split:
+            out[source.split] += docs
+            continue
+        known = [d for d in docs if d.id in fixed]
+        for d in known:
+            out[fixed[d.id]].append(d)
+        rest = [d for d in docs if d.id not in fixed]
+        if rest:
+            parts = split_documents(rest, dev_fraction, test_fraction, seed)
+            for name, part in parts.items():
+                out[name] += part
+    # weights apply to training documents only
+    weighted: list[GoldDoc] = []
+    by_id = {id(d): s for s, docs in sources for d in docs}
+    for d in out["train"]:
+        w = by_id[id(d)].weight
+        reps = int(w) + (1 if rng.random() < w - int(w) else 0)
+        weighted += [d] * reps
+    out["train"] = weighted
+    return out
+
+
+def build_corpus(
+    nlp: Language,
+    sources: Sequence[Source],
+    output_dir: Path,
+    splits_file: Path | None = None,
+    dev_fraction: float = 0.2,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+    chunk_chars: int = 0,
+) -> BuildResult:
+    """Read (validated) sources, split by document, chunk training documents, write ``{split}.spacy``."""
+    from pipeline.corpus.gold import read_jsonl
+
+    loaded = [(s, read_jsonl(s.path)) for s in sources]
+    parts = assign_splits(loaded, splits_file, dev_fraction, test_fraction, seed)
+    result = BuildResult()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name, docs in parts.items():
+        if not docs and name == "test":
+            continue
+        if name == "train" and chunk_chars:
+            docs = [piece for d in docs for piece in chunk_document(d, chunk_chars)]
+        path = output_dir / f"{name}.spacy"
+        result.counts[name] = write_docbin(nlp, docs, path, result.report)
+        result.files[name] = path
+        (output_dir / f"{name}.ids.txt").write_text("\n".join(d.id for d in docs) + "\n", encoding="utf-8")
+    return result

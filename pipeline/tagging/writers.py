@@ -1,0 +1,129 @@
+"""Output formats, chosen by the output's extension, written as atomic parts and assembled at the end.
+
+- ``.jsonl``: one document a line, the gold format (``id``, ``text``, ``label``, ``meta``) plus ``entities``
+  (each with its offsets, text, label and the normalised fields that are set); validates as gold, can be pushed
+  to doccano or evaluated.
+- ``.csv`` / ``.parquet``: one row per entity, columns :data:`~pipeline.tagging.records.ROW_COLUMNS`.  CSV is
+  written as UTF-8 with a byte-order mark (``utf-8-sig``) so that Excel shows the Chinese correctly; pandas
+  (``pd.read_csv``) and Python's ``csv`` with ``encoding="utf-8-sig"`` read it unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.tagging.records import FLOAT_FIELDS, ROW_COLUMNS, TaggedDoc
+
+CSV_ENCODING = "utf-8-sig"
+
+ROW_SCHEMA = pa.schema(
+    [
+        pa.field(name, pa.int64() if name in ("start", "end") else pa.float64() if name in FLOAT_FIELDS else pa.string())
+        for name in ROW_COLUMNS
+    ]
+)
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Write to a hidden temporary file beside ``path``; move it into place (fsync'd) only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open(mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def rows_table(docs: Sequence[TaggedDoc]) -> pa.Table:
+    """All entity rows of ``docs`` as an Arrow table with :data:`ROW_SCHEMA`."""
+    rows = [row for doc in docs for row in doc.rows()]
+    return pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
+
+
+class OutputFormat:
+    """One output format: how a part (a checkpoint's documents) is written and how parts become the output."""
+
+    suffix = ""
+
+    def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
+        raise NotImplementedError
+
+    def assemble(self, parts: Sequence[Path], dest: Path) -> None:
+        raise NotImplementedError
+
+
+class JsonlFormat(OutputFormat):
+    suffix = ".jsonl"
+
+    def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            for doc in docs:
+                fh.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+
+    def assemble(self, parts: Sequence[Path], dest: Path) -> None:
+        with atomic_open(dest, "wb") as out:
+            for part in parts:
+                with part.open("rb") as fh:
+                    shutil.copyfileobj(fh, out)
+
+
+class CsvFormat(OutputFormat):
+    suffix = ".csv"
+
+    def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
+        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=ROW_COLUMNS)
+            for doc in docs:
+                writer.writerows(doc.rows())
+
+    def assemble(self, parts: Sequence[Path], dest: Path) -> None:
+        header = io.StringIO()
+        csv.writer(header).writerow(ROW_COLUMNS)
+        with atomic_open(dest, "wb") as out:
+            out.write(header.getvalue().encode(CSV_ENCODING))
+            for part in parts:
+                with part.open("rb") as fh:
+                    shutil.copyfileobj(fh, out)
+
+
+class ParquetFormat(OutputFormat):
+    suffix = ".parquet"
+
+    def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
+        table = rows_table(docs)
+        with atomic_open(path, "wb") as fh:
+            pq.write_table(table, fh)
+
+    def assemble(self, parts: Sequence[Path], dest: Path) -> None:
+        with atomic_open(dest, "wb") as fh, pq.ParquetWriter(fh, ROW_SCHEMA) as writer:
+            for part in parts:
+                table = pq.read_table(part, schema=ROW_SCHEMA)
+                if table.num_rows:
+                    writer.write_table(table)
+
+
+FORMATS: dict[str, type[OutputFormat]] = {f.suffix: f for f in (JsonlFormat, CsvFormat, ParquetFormat)}
+
+
+def format_for(path: str | Path) -> OutputFormat:
+    """The output format for ``path``'s extension; ValueError for any other."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: unknown output format {suffix or '(none)'} (use {', '.join(FORMATS)})")
+    return FORMATS[suffix]()

@@ -1,0 +1,108 @@
+"""Training: build the data a config names, then run spaCy's training with the custom code registered.
+
+A training config (``configs/*.cfg``) is a normal spaCy config plus a ``[pipeline_data]`` section naming the
+gold sources, their weights and the split; ``pipeline train`` turns those into DocBins under
+``<output>/corpus/`` and passes their paths to spaCy as ``paths.train`` / ``paths.dev``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy import util
+
+from pipeline.corpus.build import Source, build_corpus
+from pipeline.settings import PROJECT_ROOT, resolve_data_dir
+
+
+@dataclass
+class DataPlan:
+    sources: list[Source]
+    splits_file: Path | None
+    dev_fraction: float
+    seed: int
+    chunk_chars: int
+    segmenter: str
+
+
+def _root_path(value: str, data_dir: Path | None) -> Path:
+    """``data:gold/x.jsonl`` is relative to the shared data dir; anything else to the project root."""
+    if value.startswith("data:"):
+        if data_dir is None:
+            raise FileNotFoundError(f"{value}: needs the shared data directory (pass --data-dir)")
+        return data_dir / value[len("data:") :]
+    p = Path(value)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def data_plan(config: dict[str, Any], data_dir: Path | None) -> DataPlan:
+    """Read ``[pipeline_data]`` of a config into sources and split settings."""
+    section = config.get("pipeline_data", {})
+    sources = []
+    for name, src in section.get("sources", {}).items():
+        if not src.get("enabled", True):
+            continue
+        path = _root_path(src["path"], data_dir)
+        if not path.exists():
+            raise FileNotFoundError(f"[pipeline_data.sources.{name}] {path} does not exist")
+        sources.append(Source(path, float(src.get("weight", 1.0)), src.get("split")))
+    splits = section.get("splits")
+    tokenizer = config["nlp"]["tokenizer"]
+    return DataPlan(
+        sources=sources,
+        splits_file=_root_path(splits, data_dir) if splits else None,
+        dev_fraction=float(section.get("dev_fraction", 0.2)),
+        seed=int(section.get("seed", 0)),
+        chunk_chars=int(section.get("chunk_chars", 0)),
+        segmenter=tokenizer.get("segmenter", "char"),
+    )
+
+
+def prepare_data(config_path: Path, output: Path, data_dir: Path | None) -> dict[str, Path]:
+    """Build ``train.spacy``/``dev.spacy`` (and the pkuseg user dictionary) for a config."""
+    from pipeline.tokenizer import make_nlp
+
+    config = util.load_config(config_path, interpolate=False)
+    plan = data_plan(config, data_dir)
+    nlp = make_nlp(plan.segmenter)
+    corpus_dir = output / "corpus"
+    res = build_corpus(nlp, plan.sources, corpus_dir, plan.splits_file, plan.dev_fraction, 0.0, plan.seed, plan.chunk_chars)
+    (corpus_dir / "build.json").write_text(
+        json.dumps(
+            {"counts": res.counts, "entities": res.report.entities, "misaligned": len(res.report.misaligned),
+             "tokens_split": res.report.tokens_split, "sources": [str(s.path) for s in plan.sources]},
+            ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    return res.files
+
+
+def train(
+    config_path: Path,
+    output: Path,
+    data_dir: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Build the data, train with spaCy, return ``output/model-best``."""
+    from spacy.cli.train import train as spacy_train
+
+    from pipeline.nlp import register_components
+
+    register_components()
+    ddir = resolve_data_dir(data_dir, required=False)
+    files = prepare_data(config_path, output, ddir)
+    config = util.load_config(config_path, interpolate=False)
+    all_overrides: dict[str, Any] = {"paths.train": str(files["train"]), "paths.dev": str(files["dev"])}
+    if config["nlp"]["tokenizer"].get("segmenter") == "pkuseg":
+        from pipeline.tokenizer import ensure_pkuseg_model
+
+        all_overrides["paths.pkuseg_model"] = str(ensure_pkuseg_model())
+    all_overrides.update(overrides or {})
+    start = time.time()
+    spacy_train(config_path, output, overrides=all_overrides)
+    (output / "train_time.json").write_text(json.dumps({"seconds": round(time.time() - start, 1)}), encoding="utf-8")
+    return output / "model-best"
