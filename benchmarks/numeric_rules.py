@@ -39,7 +39,9 @@ def show_errors(docs, gold: set, pred: set, limit: int) -> None:
 
     def ctx(k):
         t = texts[k[0]]
-        return (t[max(0, k[1] - 10) : k[1]] + "[" + t[k[1] : k[2]] + "]" + t[k[2] : k[2] + 8]).replace("\n", " ")
+        return (t[max(0, k[1] - 10) : k[1]] + "[" + t[k[1] : k[2]] + "]" + t[k[2] : k[2] + 8]).replace(
+            "\n", " "
+        )
 
     for name, keys in (("FP", sorted(pred - gold)), ("FN", sorted(gold - pred))):
         print(f"--- {name} ({len(keys)})")

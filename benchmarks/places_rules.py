@@ -38,7 +38,9 @@ def _nlp():
     return nlp
 
 
-def evaluate(docs, nlp, show_errors: bool = False) -> dict:
+def evaluate(docs, nlp, linker=None, show_errors: bool = False) -> dict:
+    """Score ``linker`` (default: ``nlp``'s place_linker) on gold docs tokenised by ``nlp``."""
+    linker = linker or nlp.get_pipe("place_linker")
     gold_keys, pred_keys, pred_outside = [], [], []
     linked = ambiguous = unknown = total = 0
     fp_texts: Counter[str] = Counter()
@@ -50,8 +52,7 @@ def evaluate(docs, nlp, show_errors: bool = False) -> dict:
         doc = nlp.make_doc(gd.text)
         split_tokens_at(doc, [o for s, e in gold_gpe for o in (s, e)])
         doc.ents = [doc.char_span(s, e, label="GPE") for s, e in gold_gpe]
-        for _, proc in nlp.pipeline:
-            doc = proc(doc)
+        doc = linker(doc)
         for span in doc.spans["places"]:
             key = (gd.id, span.start_char, span.end_char, "GPE")
             pred_keys.append(key)
@@ -63,7 +64,7 @@ def evaluate(docs, nlp, show_errors: bool = False) -> dict:
                 linked += 1
             elif (doc._.place_links or {}).get(f"{ent.start_char}:{ent.end_char}"):
                 link = doc._.place_links[f"{ent.start_char}:{ent.end_char}"]
-                if link["adcode"] is None and _known(ent.text, nlp):
+                if link["adcode"] is None and linker._places_for(ent.text):
                     ambiguous += 1
                 else:
                     unknown += 1
@@ -88,11 +89,6 @@ def evaluate(docs, nlp, show_errors: bool = False) -> dict:
         print("FP:", fp_texts.most_common(80), file=sys.stderr)
         print("FN:", fn_texts.most_common(120), file=sys.stderr)
     return out
-
-
-def _known(text: str, nlp) -> bool:
-    linker = nlp.get_pipe("place_linker")
-    return bool(linker._places_for(text))
 
 
 def main() -> None:

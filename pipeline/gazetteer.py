@@ -158,7 +158,9 @@ def abbreviations() -> dict[str, tuple[tuple[Place, ...], bool]]:
     out: dict[str, tuple[tuple[Place, ...], bool]] = {}
     for tier in ("strong", "weak"):
         for char, targets in config().get("abbreviations", {}).get(tier, {}).items():
-            places = tuple(p for t in targets for p in _resolve(t) if p.adcode not in config()["drop_countries"])
+            places = tuple(
+                p for t in targets for p in _resolve(t) if p.adcode not in config()["drop_countries"]
+            )
             out[char] = (places, tier == "strong")
     return out
 

@@ -62,11 +62,14 @@ def data_plan(config: dict[str, Any], data_dir: Path | None) -> DataPlan:
     )
 
 
-def prepare_data(config_path: Path, output: Path, data_dir: Path | None) -> dict[str, Path]:
-    """Build ``train.spacy``/``dev.spacy`` (and the pkuseg user dictionary) for a config."""
+def prepare_data(
+    config_path: Path, output: Path, data_dir: Path | None, overrides: dict[str, Any] | None = None
+) -> dict[str, Path]:
+    """Build ``train.spacy``/``dev.spacy`` for a config's ``[pipeline_data]`` under ``output/corpus/``."""
     from pipeline.tokenizer import make_nlp
 
-    config = util.load_config(config_path, interpolate=False)
+    data_overrides = {k: v for k, v in (overrides or {}).items() if k.startswith("pipeline_data.")}
+    config = util.load_config(config_path, overrides=data_overrides, interpolate=False)
     plan = data_plan(config, data_dir)
     nlp = make_nlp(plan.segmenter)
     corpus_dir = output / "corpus"
@@ -94,7 +97,7 @@ def train(
 
     register_components()
     ddir = resolve_data_dir(data_dir, required=False)
-    files = prepare_data(config_path, output, ddir)
+    files = prepare_data(config_path, output, ddir, overrides)
     config = util.load_config(config_path, interpolate=False)
     all_overrides: dict[str, Any] = {"paths.train": str(files["train"]), "paths.dev": str(files["dev"])}
     if config["nlp"]["tokenizer"].get("segmenter") == "pkuseg":

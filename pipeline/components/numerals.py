@@ -13,7 +13,20 @@ import re
 import cn2an
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 BIG_UNITS = {"万": 10**4, "亿": 10**8}
 MINUS_SIGNS = "-−－—"
@@ -93,6 +106,12 @@ def parse_numeral(text: str) -> tuple[float, float | None] | None:
             return None
         value = float(f"{int(whole)}.{''.join(str(CN_DIGITS[c]) for c in frac)}")
         return sign * value * (magnitude_value(mag) if mag else 1.0), None
+    if (
+        len(text) == 2
+        and all(ch in CN_DIGITS for ch in text)
+        and CN_DIGITS[text[1]] == CN_DIGITS[text[0]] + 1
+    ):
+        return sign * CN_DIGITS[text[0]], sign * CN_DIGITS[text[1]]  # 五六家, 四五个
     if "几" in text or "数" in text:
         vague = _vague(text)
         if vague is None:

@@ -13,7 +13,7 @@ range (100亿至200亿元: value 1e10, value_max 2e10).  Vague numerals (十几)
 All word lists live in ``configs/numeric.json``.
 """
 
-from __future__ import annotations
+# no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 
 import json
 import re
@@ -91,14 +91,18 @@ class NumericRules:
         other = [u for u in self.all_units if u not in latin]
         unit = f"(?:{_alt(other)}|(?:{_alt(latin)})(?![A-Za-z]))"
         mags = _alt(self.s["magnitudes"])
-        arabic = rf"[{_DIG}]+(?:,[{_DIG}]{{3}}(?![{_DIG}]))*(?:[.．][{_DIG}]+)?"
+        arabic = rf"(?<![A-Za-z])[{_DIG}]+(?:,[{_DIG}]{{3}}(?![{_DIG}]))*(?:[.．][{_DIG}]+)?"
         cn = rf"(?:数(?=[十百千万亿])|(?<![{_DIG}]))[{_CN_CHARS}]+(?:点[{_CN_DIGITS}]+[万亿]?)?|数(?=倍)"
-        number = rf"(?:{arabic}[多余]?(?:{_SP}(?:{mags}))?|{cn})[多余]?"
-        pre = _alt(list(self.q_before))
+        number = rf"(?:(?:[{_DIG}]+×)?{arabic}[多余]?(?:{_SP}(?:{mags}))?|{cn})[多余]?"
+        blocked = self.s.get("qualifier_blocked_after", {})
+        pre = "|".join(
+            (f"(?<![{re.escape(blocked[w])}])" if blocked.get(w) else "") + re.escape(w)
+            for w in sorted(self.q_before, key=len, reverse=True)
+        )
         post = _alt(list(self.q_after))
         seps = _alt(self.range_seps)
         self.main = re.compile(
-            rf"(?<![A-Za-z{_DIG}.．/])(?P<pre>(?<![接最附临靠逼就])(?:{pre}))?(?P<sign>[-−－](?=[{_DIG}]))?"
+            rf"(?<![{_DIG}/])(?<![{_DIG}][.．])(?<![{_DIG}][ \u2002])(?P<pre>{pre})?(?P<sign>[-−－](?=[{_DIG}]))?"
             rf"(?P<n1>{number})(?:{_SP}(?P<u1>{unit})(?=(?:{seps})(?:{pre})?[{_DIG}{_CN_CHARS}]))?"
             rf"(?:(?P<sep>{seps})(?P<pre2>{pre})?(?P<n2>{number}))?"
             rf"(?:{_SP}(?P<unit>{unit}))?(?P<suf>[多余](?![\u4e00-\u9fff]))?(?P<post>{post})?"
@@ -174,9 +178,15 @@ class NumericRules:
         if n2 is not None and u1 and not unit:
             return None
         # 十万千瓦: the greedy numeral took the 千 of 千瓦
-        if unit and n2 is None and n1[-1] in "十百千" and n1[-1] + unit in self.all_units:
-            if len(n1) > 1 and parse_numeral(n1[:-1]) is not None:
-                n1, unit = n1[:-1], n1[-1] + unit
+        if (
+            unit
+            and n2 is None
+            and n1[-1] in "十百千"
+            and n1[-1] + unit in self.all_units
+            and len(n1) > 1
+            and parse_numeral(n1[:-1]) is not None
+        ):
+            n1, unit = n1[:-1], n1[-1] + unit
         core = re.sub(r"[多余]", "", n1).strip()
         magnitude_only = bool(re.fullmatch(r"[十百千万亿]+", core))
         parsed = parse_numeral(n1)
@@ -212,15 +222,17 @@ class NumericRules:
     def _rejected(self, text: str, nv: NumericValue, m: re.Match | None) -> bool:
         """Exclusions: ordinals, time, bare 一, categories, thresholds, fixed names, rankings, quotes."""
         start, end = nv.start, nv.end
-        before = text[start - 1] if start else ""
+        before = text[start - 1] if start else "\0"
         after = text[end] if end < len(text) else ""
-        if before == "第" or before == "每":
+        head = text[max(0, start - 8) : start]
+        pure_cn_span = not re.search(f"[{_DIG}]", text[start:end])
+        if (before in self.s["demonstratives"] and pure_cn_span) or re.search(r"第[\s\d、，,和至]*$", head):
             return True
         if m is not None:
             n1 = m.group("n1")
             unit = m.group("unit") or m.group("u1")
             pure_cn = not re.search(f"[{_DIG}]", n1)
-            if unit and pure_cn and unit in self.arabic_only:
+            if unit and pure_cn and (unit in self.arabic_only or n1 == "二"):
                 return True
             # bare 一 + measure word (一批, 一个): kept only before punctuation (产品一项。) and for 倍
             if (
@@ -232,27 +244,69 @@ class NumericRules:
                 and (after and after not in _PUNCT)
             ):
                 return True
-            # time: 两个多月, 3个小时
-            if unit and nv.label == "QUANTITY" and self._starts_with(text, end, self.time_units, "多余半"):
-                return True
+            if unit:
+                unit_end = m.end("unit") if m.group("unit") else m.end("u1")
+                if self._starts_with(text, unit_end - len(unit), self.s["unit_word_blocks"]):
+                    return True
+                # time: 两个多月, 3个小时
+                if unit in self.s["count_time_units"] and self._starts_with(
+                    text, unit_end, self.time_units, "多余半"
+                ):
+                    return True
+                if unit == "分" and re.search(r"[时点][ ]?$", text[: m.start("n1")]):
+                    return True
             if unit in self.ranking_units and before in "前后":
                 return True
-        # category scale words (千亿元产业, 万亿级, 万元GDP) and class thresholds (5000万元以上项目)
-        if nv.magnitude_only and (
-            nv.unit == "级" or self._starts_with(text, end, self.category_heads, "的")
-        ):
+        rest = text[end : end + 3]
+        if rest.startswith(("及以上", "及以下", "及以")):
             return True
+        if nv.label in ("MONEY", "QUANTITY"):
+            span_text = text[start:end]
+            # 10亿元以上制造业项目, 110千伏以上输电线路: a class threshold
+            if (
+                span_text.endswith(("以上", "以下"))
+                and after
+                and _is_cjk(after)
+                and after != "的"
+                and nv.unit not in self.s["count_units"]
+            ):
+                return True
+            if nv.label == "QUANTITY" and span_text.endswith(("以上", "以下")) and after == "的":
+                return True
+            de_punct = after == "的" and (end + 1 >= len(text) or text[end + 1] in _PUNCT)
+            if (
+                any(head.endswith(w) for w in self.s["threshold_before"])
+                and (de_punct or head.endswith("过"))
+                and after == "的"
+            ):
+                return True
+            if nv.qualifier in ("over", "under") and de_punct:
+                return True
+            if nv.label == "MONEY" and self._starts_with(text, end, self.s["money_category_heads"]):
+                return True
+        # category scale words (千亿元产业, 万亿级, 万元GDP) and class thresholds (5000万元以上项目)
+        if nv.magnitude_only:
+            if nv.unit == "级" or self._starts_with(text, end, self.category_heads, "的"):
+                return True
+            if before in "（(" or head.rstrip().endswith(("单位：", "单位:")):
+                return True
+            if nv.label == "QUANTITY" and after and _is_cjk(after) and after != "的":
+                return True
         bounded = nv.qualifier in ("over", "under") and (
             text[start:end].endswith(("以上", "以下")) or text[start:end].startswith(("超", "逾"))
         )
-        if bounded and self._starts_with(text, end, self.threshold_heads, "的"):
-            return True
+        if bounded and nv.label != "PERCENT":
+            if self._starts_with(text, end, self.threshold_heads, "的"):
+                return True
+            if nv.label == "MONEY" and re.match(rf"的?[{_DIG}{_CN_DIGITS}]", text[end : end + 2]):
+                return True
         if self._in_fixed_name(text, start, end):
             return True
-        # quoted slogans: “18条”, “四个基础”
-        if before in "“「『\"" and any(q in text[end : end + 12] for q in "”」』\""):
-            close = min((text.find(q, end) for q in "”」』\"" if text.find(q, end) >= 0), default=-1)
-            if 0 <= close - end <= 10 and "，" not in text[end:close]:
+        # quoted slogans and names: “18条”, “三个坚持、七项任务”
+        open_q = max(text.rfind("“", max(0, start - 30), start), text.rfind("「", max(0, start - 30), start))
+        if open_q >= 0 and not any(ch in "”」" for ch in text[open_q:start]):
+            close = min((i for i in (text.find("”", end), text.find("」", end)) if i >= 0), default=-1)
+            if close >= 0 and close - open_q <= 30 and "。" not in text[open_q:close]:
                 return True
         return False
 
@@ -276,8 +330,15 @@ class NumericRules:
             pre, post = m.group("pre"), m.group("post") or m.group("post2")
             found.append(
                 NumericValue(
-                    m.group(0), "PERCENT", 50.0, None, "%", None,
-                    self._qualifier(pre, post, False, False), m.start(), m.end(),
+                    m.group(0),
+                    "PERCENT",
+                    50.0,
+                    None,
+                    "%",
+                    None,
+                    self._qualifier(pre, post, False, False),
+                    m.start(),
+                    m.end(),
                 )
             )
         taken = [(nv.start, nv.end) for nv in found]
@@ -317,9 +378,7 @@ class NumericRules:
             cur, ok = nv, None
             for _ in range(6):
                 j = cur.end
-                if j < len(text) and text[j] in self.coordinators:
-                    nxt = by_start.get(j + 1)
-                elif text.startswith(("和", "与", "及"), j):
+                if (j < len(text) and text[j] in self.coordinators) or text.startswith(("和", "与", "及"), j):
                     nxt = by_start.get(j + 1)
                 else:
                     nxt = None
@@ -335,21 +394,39 @@ class NumericRules:
                 value = nv.value
                 out.append(
                     NumericValue(
-                        nv.text, ok.label, value, nv.value_max, ok.unit, ok.currency, nv.qualifier,
-                        nv.start, nv.end,
+                        nv.text,
+                        ok.label,
+                        value,
+                        nv.value_max,
+                        ok.unit,
+                        ok.currency,
+                        nv.qualifier,
+                        nv.start,
+                        nv.end,
                     )
                 )
                 continue
             # rule 19: 投资120亿, 引资160亿
             digits = re.sub(r"[多余]", "", nv.text)
             has_mag = any(digits.endswith(mg) for mg in self.money_mags)
-            if has_mag and self._money_context(text, nv.start):
-                nxt = text[nv.end] if nv.end < len(text) else ""
+            nxt = text[nv.end] if nv.end < len(text) else ""
+            money_after = any(text.startswith(w, nv.end + (nxt == "的")) for w in self.money_context)
+            if has_mag and nv.value_max is None and (self._money_context(text, nv.start) or money_after):
                 if nxt and (nxt.isdigit() or nxt in _CN_CHARS):
+                    continue
+                if nv.magnitude_only and _is_cjk(nxt) and not money_after:
                     continue
                 out.append(
                     NumericValue(
-                        nv.text, "MONEY", nv.value, nv.value_max, "元", "CNY", nv.qualifier, nv.start, nv.end,
+                        nv.text,
+                        "MONEY",
+                        nv.value,
+                        nv.value_max,
+                        "元",
+                        "CNY",
+                        nv.qualifier,
+                        nv.start,
+                        nv.end,
                         nv.magnitude_only,
                     )
                 )
@@ -482,7 +559,9 @@ def _make_factory() -> None:
             if self.set_ents:
                 existing = list(doc.ents)
                 if self.overwrite:
-                    keep = [e for e in existing if not any(e.start < s.end and s.start < e.end for s in spans)]
+                    keep = [
+                        e for e in existing if not any(e.start < s.end and s.start < e.end for s in spans)
+                    ]
                     doc.ents = filter_spans([*keep, *spans])
                 else:
                     new = [s for s in spans if not any(e.start < s.end and s.start < e.end for e in existing)]

@@ -81,11 +81,16 @@ class PlaceSettings:
     """The contents of ``configs/places.json``."""
 
     suffixes: str
+    level_suffixes: dict[str, str]
+    town_suffixes: list[str]
     blocked_after_suffix: dict[str, str]
     blocked_words: list[str]
     abbreviation_triggers: str
     abbreviation_heads: dict[str, list[str]]
     abbreviation_heads_excluded: str
+    strong_heads_excluded: str
+    blocked_head_words: list[str]
+    chain_min3: str
     chain_partners: str
     blocked_chains: list[str]
     blocked_next: str
@@ -124,15 +129,20 @@ class PlaceFinder:
                 pos = text.find(word, pos + 1)
         return blocked
 
-    def names(self, text: str, blocked: list[bool]) -> list[Candidate]:
-        """Leftmost-longest gazetteer matches, with suffix repair, not starting in a blocked word."""
+    def names(self, text: str, blocked: list[bool], words: list[tuple[int, int]] = ()) -> list[Candidate]:
+        """Leftmost-longest gazetteer matches, with suffix repair, not starting in a blocked word.
+
+        ``words``: the segmenter's token offsets; a short county/city name that straddles a word boundary is
+        skipped (创新|和 → not 新和), so it does not hide a real name after it (衢江区和龙游县 → 龙游县).
+        """
+        crossing = _crossing_checker(words)
         out: list[Candidate] = []
         i, n = 0, len(text)
         while i < n:
             match = None
             for length in range(min(self.max_len, n - i), 1, -1):
                 name = text[i : i + length]
-                if name in self.index:
+                if name in self.index and not crossing(i, i + length, self.index[name], name):
                     match = name
                     break
             if match is None or blocked[i]:
@@ -140,20 +150,30 @@ class PlaceFinder:
                 continue
             end = self._repair_end(text, i, i + len(match))
             places = self.index.get(text[i:end]) or self.index[text[i : end - 1]]
+            town = next((t for t in self.s.town_suffixes if text.startswith(t, end)), None)
+            if town and places[0].level != "country" and text[end - 1] not in self.s.suffixes:
+                # 柳河镇, 印台乡: a town named after its county (not 县乡, 市镇: levels in a row)
+                end, places = end + len(town), ()
             out.append(Candidate(i, end, places))
             i = end
         return out
 
     def _repair_end(self, text: str, start: int, end: int) -> int:
-        """Drop a suffix that begins another word (深圳市场); add an unknown suffix (靖西县)."""
+        """Drop a suffix that begins another word (深圳市场); add an unknown suffix that fits the level (靖西县)."""
         last, nxt = text[end - 1], text[end : end + 1]
-        if last in self.s.suffixes and nxt and nxt in self.s.blocked_after_suffix.get(last, ""):
-            if text[start : end - 1] in self.index:
-                return end - 1
+        if (
+            last in self.s.suffixes
+            and nxt
+            and nxt in self.s.blocked_after_suffix.get(last, "")
+            and text[start : end - 1] in self.index
+        ):
+            return end - 1
         after = text[end + 1 : end + 2]
+        levels = {p.level for p in self.index[text[start:end]]}
+        fits = "".join(self.s.level_suffixes.get(level, "") for level in levels)
         if (
             nxt
-            and nxt in self.s.suffixes
+            and nxt in fits
             and last not in self.s.suffixes
             and not (after and after in self.s.blocked_after_suffix.get(nxt, ""))
         ):
@@ -171,9 +191,7 @@ class PlaceFinder:
                 i += 1
                 continue
             j = i
-            while (
-                j < n and not covered[j] and (text[j] in self.abbrevs or text[j] in s.chain_partners)
-            ):
+            while j < n and not covered[j] and (text[j] in self.abbrevs or text[j] in s.chain_partners):
                 j += 1
             run = text[i:j]
             picked = self._from_run(text, i, run)
@@ -188,12 +206,17 @@ class PlaceFinder:
             if any(text.startswith(b, start) for b in s.blocked_chains):
                 return []
             strong = any(self.abbrevs[c][1] for c in members)
+            domestic = all(any(p.level != "country" for p in self.abbrevs[c][0]) for c in members)
             foreign_pair = run[0] in "中华" and all(
                 c in s.chain_partners
-                or any(p.level == "country" and p.adcode != "CN" for p in self.abbrevs[c][0])
+                or (
+                    c not in s.chain_min3
+                    and any(p.level == "country" and p.adcode != "CN" for p in self.abbrevs[c][0])
+                )
                 for c in run[1:]
             )
-            if strong or foreign_pair:
+            short_chain = len(members) < 3 and any(c in s.chain_min3 for c in members)
+            if (strong and domestic and not short_chain) or foreign_pair:
                 return [
                     Candidate(start + k, start + k + 1, self.abbrevs[c][0])
                     for k, c in enumerate(run)
@@ -215,19 +238,28 @@ class PlaceFinder:
         strong = self.abbrevs[char][1]
         prev = text[pos - 1] if pos else ""
         nxt = text[pos + 1 : pos + 2]
-        if (strong or char == "华") and prev and prev in s.abbreviation_triggers:
-            if not (nxt and nxt in s.blocked_next):
-                return True
+        if (
+            (strong or char == "华")
+            and prev
+            and prev in s.abbreviation_triggers
+            and not (nxt and nxt in s.blocked_next)
+        ):
+            return True
         heads = list(s.abbreviation_heads.get("all", ()))
-        if strong:
+        if strong and char not in s.strong_heads_excluded:
             heads += s.abbreviation_heads.get("strong", ())
         if char in s.abbreviation_heads_excluded:
             return False
+        if any(text.startswith(w, pos + 1) for w in s.blocked_head_words):
+            return False
         return any(text.startswith(h, pos + 1) for h in heads)
 
-    def find(self, text: str, use_abbreviations: bool = True) -> list[Candidate]:
+    def find(
+        self, text: str, use_abbreviations: bool = True, words: list[tuple[int, int]] = ()
+    ) -> list[Candidate]:
+        """All candidates in ``text`` (``words``: token offsets of the segmenter, if any)."""
         blocked = self.blocked_mask(text)
-        cands = self.names(text, blocked)
+        cands = self.names(text, blocked, words)
         if use_abbreviations:
             covered = blocked[:]
             for c in cands:
@@ -237,6 +269,27 @@ class PlaceFinder:
         return sorted(cands, key=lambda c: c.start)
 
 
+def _crossing_checker(words: list[tuple[int, int]]):
+    """A test whether a short county/city name straddles a word of the segmenter (平台|中 → not 台中).
+
+    Only partial overlaps count: a name inside a longer token (柳州 in 柳州市委) is kept for the merge step.
+    """
+    starts = {a: b for a, b in words}
+    ends = {b: a for a, b in words}
+
+    def crosses(start: int, end: int, places: tuple[Place, ...], name: str) -> bool:
+        if not words or any(p.level in ("province", "country") or p.name == name for p in places):
+            return False
+        for k in range(start + 1, end):
+            if k in ends and ends[k] < start and (end - start) > 1:  # a word ending inside, begun before
+                return True
+            if k in starts and starts[k] > end:  # a word beginning inside, ending after
+                return True
+        return False
+
+    return crosses
+
+
 def _encloses(outer: Place, inner: Place) -> bool:
     if outer.level == "country" or inner.level == "country":
         return outer == inner
@@ -244,11 +297,18 @@ def _encloses(outer: Place, inner: Place) -> bool:
     return inner.adcode[:keep] == outer.adcode[:keep]
 
 
+def _outermost(options: list[Place]) -> list[Place]:
+    """The one option that contains all others (吉林 → 吉林省 over 吉林市), else ``options`` unchanged."""
+    outer = [p for p in options if all(_encloses(p, q) for q in options)]
+    return outer if len(outer) == 1 else options
+
+
 def resolve(cands: list[Candidate]) -> None:
     """Choose one place per candidate where the document allows it (sets ``chosen``)."""
-    for c in cands:
-        if len(c.places) == 1:
-            c.chosen, c.resolved = c.places[0], True
+    for c in cands:  # context-free: one reading, or one reading containing the others (北京市, 荆州)
+        options = _outermost(list(c.places)) if c.places else []
+        if len(options) == 1:
+            c.chosen, c.resolved = options[0], True
     provinces = Counter(c.chosen.adcode[:2] for c in cands if c.chosen and c.chosen.level != "country")
     by_end = {c.end: c for c in cands}
     for c in cands:
@@ -259,20 +319,16 @@ def resolve(cands: list[Candidate]) -> None:
         if prev is not None and prev.chosen is not None:  # 福州市鼓楼区
             inside = [p for p in options if p != prev.chosen and _encloses(prev.chosen, p)]
             if inside:
-                options = inside
-        if len(options) > 1:
-            outer = [p for p in options if all(_encloses(p, q) for q in options)]
-            if len(outer) == 1:
-                options = outer
-        if len(options) > 1 and provinces:
-            counts = {p: provinces.get(p.adcode[:2], 0) for p in options}
+                options = _outermost(inside)
+        if len(options) > 1 and provinces:  # the provinces of the document's unambiguous places
+            counts = {p: provinces.get(p.adcode[:2], 0) if p.level != "country" else 0 for p in options}
             best = max(counts.values())
             top = [p for p, k in counts.items() if k == best and k > 0]
-            if len(top) == 1:
-                options = top
-        if len(options) > 1:
+            if top:
+                options = _outermost(top)
+        if len(options) > 1 and all(p.level != "country" for p in options):
             top_level = [p for p in options if p.level == "province"]
-            if len(top_level) == 1 and len({p.name for p in options}) > 1:
+            if len(top_level) == 1:  # 海南 → 海南省 rather than 海南藏族自治州
                 options = top_level
         if len(options) == 1:
             c.chosen = options[0]
@@ -315,7 +371,8 @@ class PlaceLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        cands = self.finder.find(text, self.use_abbreviations)
+        words = [(t.idx, t.idx + len(t)) for t in doc]
+        cands = self.finder.find(text, self.use_abbreviations, words)
         offsets = {o for c in cands for o in (c.start, c.end)}
         existing = [e for e in doc.ents if e.label_ == "GPE"]
         extra: list[Candidate] = []

@@ -93,3 +93,45 @@ def stats_command(
             typer.echo(f"source {lab:<10} {n:>7}")
     if errors:
         raise typer.Exit(1)
+
+
+@corpus_app.command("convert")
+def convert_command(
+    inputs: list[Path] = typer.Argument(..., help="Input files of one corpus (then the output .jsonl)."),
+    fmt: str = typer.Option(
+        ..., "--format", "-f", help="msra | peoples_daily | weibo | resume | cluener | uner | cfsc"
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Label map JSON (default: configs/label_maps/<format>.json)."
+    ),
+) -> None:
+    """Convert a public NER corpus to gold JSONL: IN... OUT.jsonl.
+
+    One document per sentence, ids <corpus>-<split>-<n>, labels mapped by the label map (source label → ORG/GPE/LOC
+    or dropped; LOC split into GPE/LOC by the gazetteer), meta.labels_provided says which labels are complete.
+    Formats: msra (char<TAB>BIO, or sentences.txt + tags.txt), peoples_daily (char<SPACE>BIO), weibo
+    (char+digit<TAB>BIO, .NAM only), resume (BMES), cluener (JSON, inclusive ends), uner (IOB2 on words),
+    cfsc (JSON array). sighan2005_cws and ud_zh_gsdsimp are word-segmentation corpora: nothing to convert.
+    Bad input lines are reported as FILE:LINE: reason and skipped; the exit code is 1 if any line failed.
+    """
+    from pipeline.corpus.converters import CONVERTERS, MappingError, convert_file
+
+    if fmt not in CONVERTERS:
+        raise typer.BadParameter(
+            f"unknown format {fmt!r}; choose from {', '.join(CONVERTERS)}", param_hint="--format"
+        )
+    if len(inputs) < 2:
+        raise typer.BadParameter("give at least one input file and the output .jsonl", param_hint="IN... OUT")
+    *sources, out = inputs
+    if out.suffix != ".jsonl":
+        raise typer.BadParameter(f"the last argument is the output and must end in .jsonl, got {out}")
+    try:
+        report = convert_file(fmt, sources, out, mapping, on_error=lambda e: typer.echo(str(e), err=True))
+    except MappingError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    for line in report.summary_lines():
+        typer.echo(line)
+    typer.echo(f"wrote {out}")
+    if report.errors:
+        raise typer.Exit(1)

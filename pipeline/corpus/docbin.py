@@ -88,6 +88,7 @@ def _missing_tokens(doc: Doc, gold: GoldDoc, ents: Sequence[Span]) -> list[Span]
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
         if span is not None:
             out += [doc[t.i : t.i + 1] for t in span if t.i not in covered]
+            covered |= {t.i for t in span}  # two regions expanding to one token (１／３) must not repeat it
     return out
 
 

@@ -194,14 +194,19 @@ def upload_rows(client: DoccanoClient, project_id: int, rows: list[dict[str, Any
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        status = client.upload(
+        # client.upload() cannot pass the encoding, and doccano's default ("Auto", chardet) misreads short
+        # Chinese files (e.g. as cp1252): call the two repositories it wraps with encoding="utf_8".
+        upload_id = client._data_import_repository.upload(str(path))
+        task_id = client._data_import_repository.ingest(
             project_id,
-            [str(path)],
-            task="SequenceLabeling",
-            format="JSONL",
+            [upload_id],
+            "SequenceLabeling",
+            "JSONL",
             column_data="text",
             column_label="label",
+            encoding="utf_8",
         )
+        status = client._task_status_repository.wait(task_id)
     errors: list[str] = []
     if status.error:
         errors.append(f"upload failed: {_describe(status.error)}")

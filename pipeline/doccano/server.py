@@ -10,6 +10,7 @@ without a password one is generated and kept in ``$DOCCANO_HOME/credentials.json
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -61,7 +62,9 @@ def _venv_python(venv: Path) -> Path:
 def _backend_dir(venv: Path) -> Path:
     found = sorted(venv.glob("lib/python3*/site-packages/backend"))
     if not found:
-        raise ServerError(f"doccano is not installed in {venv} (no site-packages/backend); delete it and retry")
+        raise ServerError(
+            f"doccano is not installed in {venv} (no site-packages/backend); delete it and retry"
+        )
     return found[0]
 
 
@@ -80,14 +83,21 @@ def ensure_venv(venv: Path | None = None, log: Callable[[str], None] = print) ->
     partial = venv.with_name(venv.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    base_python = os.environ.get(PYTHON_ENV) or getattr(sys, "_base_executable", sys.executable)
+    base_python = str(os.environ.get(PYTHON_ENV) or getattr(sys, "_base_executable", sys.executable))
     log(f"creating the doccano server venv in {venv} (once; ~2 min, ~710 MB)")
     t0 = time.monotonic()
     log_path = venv.with_name(venv.name + "-install.log")
     with log_path.open("w") as fh:
-        steps = [
+        steps: list[list[str]] = [
             [base_python, "-m", "venv", str(partial)],
-            [str(_venv_python(partial)), "-m", "pip", "install", "--disable-pip-version-check", *DOCCANO_REQUIREMENTS],
+            [
+                str(_venv_python(partial)),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                *DOCCANO_REQUIREMENTS,
+            ],
         ]
         for cmd in steps:
             if subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT).returncode != 0:
@@ -181,9 +191,16 @@ def init_home(home: Path, venv: Path, log: Callable[[str], None] = print) -> Non
     env = server_env(home, venv)
     py = str(_venv_python(venv))
     marker = home / ".initialised"
+    db = home / "db.sqlite3"
+    template = venv / ".pipeline-initial-db.sqlite3"  # a freshly migrated database, reused for new homes
     if not marker.exists():
-        log(f"initialising {home} (database migrations, ~10 s)")
-        _run([py, "-m", "backend.cli", "init"], env, home / "init.log")
+        if template.exists() and not db.exists():
+            shutil.copyfile(template, db)
+        else:
+            log(f"initialising {home} (database migrations, ~15-45 s)")
+            _run([py, "-m", "backend.cli", "init"], env, home / "init.log")
+            if not template.exists():
+                shutil.copyfile(db, template)
         marker.write_text("1\n")
     username, password, email = admin_credentials(home)
     env.update(_DOCCANO_USER=username, _DOCCANO_PASSWORD=password, _DOCCANO_EMAIL=email)
@@ -192,7 +209,9 @@ def init_home(home: Path, venv: Path, log: Callable[[str], None] = print) -> Non
 
 def _run(cmd: list[str], env: dict[str, str], log_path: Path) -> None:
     with log_path.open("w") as fh:
-        rc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=env["DOCCANO_HOME"]).returncode
+        rc = subprocess.run(
+            cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=env["DOCCANO_HOME"]
+        ).returncode
     if rc != 0:
         raise ServerError(f"doccano setup step failed (exit {rc}); see {log_path}")
 
@@ -264,7 +283,12 @@ def start(
         with (h / f"{name}.log").open("a") as fh:
             procs.append(
                 subprocess.Popen(
-                    cmd, env=env, cwd=h, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cmd,
+                    env=env,
+                    cwd=h,
+                    stdout=fh,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             )
@@ -285,7 +309,9 @@ def start(
     raise ServerError(f"doccano did not become healthy at {url} within {timeout:.0f} s; see {h}/web.log")
 
 
-def stop(home: str | Path | None = None, *, timeout: float = 15.0, log: Callable[[str], None] = print) -> bool:
+def stop(
+    home: str | Path | None = None, *, timeout: float = 20.0, log: Callable[[str], None] = print
+) -> bool:
     """End exactly the process groups ``start`` recorded; return False when nothing was running."""
     h = home_dir(home)
     state = read_state(h)
@@ -293,17 +319,20 @@ def stop(home: str | Path | None = None, *, timeout: float = 15.0, log: Callable
         log("no doccano server recorded in " + str(h))
         return False
     ours = [p for p in state.pids if _alive(p, state.venv)]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in ours:
-            try:
-                os.killpg(pid, sig)  # each was started as its own session: pgid == pid
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(_group_alive(p) for p in ours):
-            time.sleep(0.2)
-        if not any(_group_alive(p) for p in ours):
-            break
+    # SIGTERM to the two leaders (gunicorn's master and Celery's main process end their own children);
+    # whatever is left of their process groups after ``timeout`` gets SIGKILL.
+    for pid in ours:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_group_alive(p) for p in ours):
+        time.sleep(0.2)
+    for pid in ours:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it when this process started it (tests)
+        if _group_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)  # each was started as its own session: pgid == pid
     (h / STATE_FILE).unlink(missing_ok=True)
     log(f"doccano at {state.url} stopped" if ours else "doccano was not running (stale state removed)")
     return bool(ours)

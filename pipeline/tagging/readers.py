@@ -105,18 +105,19 @@ def iter_documents(
         if problem:
             yield Skipped(str(f.path), problem)
             continue
-        if suffix == ".txt":
-            yield _read_txt(f, max_chars)
-        elif suffix == ".jsonl":
-            yield from _read_jsonl(f, text_field, id_field, max_chars)
-        elif suffix == ".csv":
-            yield from _read_csv(f, text_field, id_field, max_chars)
-        elif suffix == ".parquet":
-            yield from _read_parquet(f, text_field, id_field, max_chars)
-        else:
+        reader = _READERS.get(suffix)
+        if reader is None:
             yield Skipped(
                 str(f.path), f"unsupported file type {suffix or '(none)'} (use {', '.join(SUFFIXES)})"
             )
+            continue
+        n = 0
+        try:
+            for item in reader(f, text_field, id_field, max_chars):
+                n += 1
+                yield item
+        except Exception as exc:  # an unexpected read error: the rest of this file only
+            yield Skipped(f"{f.path}:after-{n}", f"read error, rest of the file skipped: {exc}")
 
 
 def count_documents(files: Iterable[InputFile]) -> int | None:
@@ -168,7 +169,11 @@ def _decode_error(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> str:
     )
 
 
-def _read_txt(f: InputFile, max_chars: int) -> InputDoc | Skipped:
+def _read_txt(f: InputFile, text_field: str, id_field: str, max_chars: int) -> Iterator[InputDoc | Skipped]:
+    yield _read_txt_doc(f, max_chars)
+
+
+def _read_txt_doc(f: InputFile, max_chars: int) -> InputDoc | Skipped:
     key = str(f.path)
     try:
         size = f.path.stat().st_size
@@ -292,15 +297,15 @@ def _read_csv(f: InputFile, text_field: str, id_field: str, max_chars: int) -> I
         return
     row = 0
     try:
-        reader = pd.read_csv(
-            f.path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=1000
-        )
+        reader = pd.read_csv(f.path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=1000)
         for chunk in reader:
             for record in chunk.to_dict("records"):
                 row += 1
                 yield _make_doc(f"{key}:{row}", f"{f.name}:{row}", record, text_field, id_field, max_chars)
     except (ValueError, pd.errors.ParserError) as exc:
-        yield Skipped(f"{key}:{row + 1}", f"CSV parse error, rest of the file skipped: {str(exc).splitlines()[0]}")
+        yield Skipped(
+            f"{key}:{row + 1}", f"CSV parse error, rest of the file skipped: {str(exc).splitlines()[0]}"
+        )
     if row == 0:
         yield Skipped(key, "empty file (no rows)")
 
@@ -330,3 +335,6 @@ def _read_parquet(
         yield Skipped(f"{key}:{row + 1}", f"Parquet read error, rest of the file skipped: {exc}")
     if row == 0:
         yield Skipped(key, "empty file (no rows)")
+
+
+_READERS = {".txt": _read_txt, ".jsonl": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet}

@@ -29,7 +29,10 @@ CSV_ENCODING = "utf-8-sig"
 
 ROW_SCHEMA = pa.schema(
     [
-        pa.field(name, pa.int64() if name in ("start", "end") else pa.float64() if name in FLOAT_FIELDS else pa.string())
+        pa.field(
+            name,
+            pa.int64() if name in ("start", "end") else pa.float64() if name in FLOAT_FIELDS else pa.string(),
+        )
         for name in ROW_COLUMNS
     ]
 )

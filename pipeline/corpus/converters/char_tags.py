@@ -35,7 +35,9 @@ def _read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8-sig").splitlines()
 
 
-def read_columns(path: Path, sep: str, parse_token: TokenParser = single_char) -> Iterator[SourceDoc | InputError]:
+def read_columns(
+    path: Path, sep: str, parse_token: TokenParser = single_char
+) -> Iterator[SourceDoc | InputError]:
     """``char<sep>tag`` lines, blank line between sentences."""
     name = str(path)
     block: list[tuple[int, str]] = []
@@ -114,18 +116,26 @@ def read_parallel(sentences: Path, tags: Path) -> Iterator[SourceDoc | InputErro
         lineno = i + 1
         if i >= len(sent_lines) or i >= len(tag_lines):
             short = sentences if i >= len(sent_lines) else tags
-            yield InputError(str(short), lineno, "line missing: the sentences and tags files differ in length")
+            yield InputError(
+                str(short), lineno, "line missing: the sentences and tags files differ in length"
+            )
             continue
         chars = sent_lines[i].rstrip("\r").split(" ")
         tag_seq = tag_lines[i].rstrip("\r").split(" ")
         if chars == [""] and tag_seq == [""]:
             continue
         if len(chars) != len(tag_seq):
-            yield InputError(str(sentences), lineno, f"{len(chars)} characters but {tags.name} has {len(tag_seq)} tags on this line")
+            yield InputError(
+                str(sentences),
+                lineno,
+                f"{len(chars)} characters but {tags.name} has {len(tag_seq)} tags on this line",
+            )
             continue
         bad = next((c for c in chars if len(c) != 1), None)
         if bad is not None:
-            yield InputError(str(sentences), lineno, f"expected single characters separated by one space, got {bad!r}")
+            yield InputError(
+                str(sentences), lineno, f"expected single characters separated by one space, got {bad!r}"
+            )
             continue
         try:
             spans, repaired = decode_tags(tag_seq)

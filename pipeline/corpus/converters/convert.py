@@ -46,6 +46,9 @@ class ConvertReport:
     trimmed: int = 0  # spans whose edges lost whitespace/punctuation
     stripped: int = 0  # spans that lost a configured affix (中国国籍 → 中国)
     chains: int = 0  # place mentions split into several GPEs (广西柳州 → 广西 + 柳州)
+    prefixes: int = (
+        0  # addresses reduced to their leading divisions (北京市东城区王府井大街 → 北京市 + 东城区)
+    )
     repaired: int = 0  # I-/M-/E- tags without a B- (each started an entity)
     empty: int = 0  # sentences without text (not written)
     errors: list[InputError] = field(default_factory=list)
@@ -75,7 +78,7 @@ class ConvertReport:
             lines.append("dropped: none")
         lines.append(
             f"trimmed {self.trimmed}, affix stripped {self.stripped}, split into GPE chains {self.chains}, "
-            f"tag repairs {self.repaired}, empty sentences {self.empty}"
+            f"addresses cut to their divisions {self.prefixes}, tag repairs {self.repaired}, empty sentences {self.empty}"
         )
         not_provided = [lab for lab in LABELS if lab not in self.labels_provided]
         numeric = [lab for lab in not_provided if lab in NUMERIC_LABELS]
@@ -136,6 +139,7 @@ def to_gold(src: SourceDoc, label_map: LabelMap, doc_id: str, corpus: str, repor
         report.trimmed += mapped.trimmed
         report.stripped += mapped.stripped
         report.chains += mapped.chain
+        report.prefixes += mapped.prefix
         if mapped.dropped:
             drops.append((src_label, mapped.dropped))
         candidates += [(a, b, lab, src_label) for a, b, lab in mapped.spans]
@@ -163,6 +167,7 @@ def to_gold(src: SourceDoc, label_map: LabelMap, doc_id: str, corpus: str, repor
         "labels_provided": list(label_map.labels_provided),
         "partial": True,
         "dropped": dict(sorted(dropped.items())),
+        "source_counts": dict(sorted(Counter(lab for _, _, lab in src.spans).items())),
     }
     return GoldDoc(id=doc_id, text=src.text, spans=spans, meta=meta)
 

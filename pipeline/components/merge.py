@@ -1,0 +1,76 @@
+"""The merge policy between the statistical NER (``doc.ents``) and the rule components' candidates.
+
+Policy (each step configurable in ``configs/``):
+
+1. Start from the statistical model's entities (``doc.ents``; empty in the rule-only pipeline).
+2. Numeric expressions (``doc.spans[numeric_key]``): with ``numeric_policy = "rules_first"`` a rule span
+   replaces every model entity it overlaps whose label is numeric (MONEY/QUANTITY/PERCENT), and is added where it
+   overlaps no name entity; model numeric entities that no rule span overlaps stay (the model's recall).
+   ``"model_first"`` adds rule spans only where the model found nothing; ``"off"`` ignores them.
+3. Places (``doc.spans[places_key]``): with ``places_policy = "fill"`` a gazetteer candidate is added only
+   where it overlaps no entity at all (the model's ORG/LOC names containing places win, rule 1 of the
+   guidelines); ``"off"`` ignores them.
+"""
+
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline import NUMERIC_LABELS
+
+POLICIES = {"numeric": ("rules_first", "model_first", "off"), "places": ("fill", "off")}
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start_char < b.end_char and b.start_char < a.end_char
+
+
+class EntityMerger:
+    """Combines model entities with rule candidates into ``doc.ents`` (see module docstring)."""
+
+    def __init__(self, name: str, numeric_key: str, places_key: str, numeric_policy: str, places_policy: str):
+        if numeric_policy not in POLICIES["numeric"]:
+            raise ValueError(f"numeric_policy must be one of {POLICIES['numeric']}, not {numeric_policy!r}")
+        if places_policy not in POLICIES["places"]:
+            raise ValueError(f"places_policy must be one of {POLICIES['places']}, not {places_policy!r}")
+        self.name = name
+        self.numeric_key = numeric_key
+        self.places_key = places_key
+        self.numeric_policy = numeric_policy
+        self.places_policy = places_policy
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        rule_numeric = list(doc.spans[self.numeric_key]) if self.numeric_key in doc.spans else []
+        if self.numeric_policy == "rules_first":
+            ents = [e for e in ents if not (e.label_ in NUMERIC_LABELS and any(_overlaps(e, r) for r in rule_numeric))]
+            ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
+        elif self.numeric_policy == "model_first":
+            ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
+        if self.places_policy == "fill" and self.places_key in doc.spans:
+            for cand in doc.spans[self.places_key]:
+                if not any(_overlaps(cand, e) for e in ents):
+                    ents.append(cand)
+        # candidates within one rule group never overlap each other by construction, but be safe
+        ents.sort(key=lambda s: (s.start, -len(s)))
+        kept: list[Span] = []
+        for e in ents:
+            if not kept or e.start >= kept[-1].end:
+                kept.append(e)
+        doc.set_ents([Span(doc, e.start, e.end, label=e.label_) for e in kept], default="outside")
+        return doc
+
+
+@Language.factory(
+    "entity_merger",
+    default_config={
+        "numeric_key": "numeric",
+        "places_key": "places",
+        "numeric_policy": "rules_first",
+        "places_policy": "fill",
+    },
+)
+def make_entity_merger(
+    nlp: Language, name: str, numeric_key: str, places_key: str, numeric_policy: str, places_policy: str
+) -> EntityMerger:
+    return EntityMerger(name, numeric_key, places_key, numeric_policy, places_policy)

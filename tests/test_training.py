@@ -1,0 +1,77 @@
+"""Real spaCy training end to end on a small gold set, then `pipeline evaluate` on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.corpus.build import chunk_document
+from pipeline.corpus.gold import read_jsonl, write_jsonl
+from pipeline.settings import CONFIGS_DIR, PROJECT_ROOT
+from pipeline.training import data_plan, train
+
+SEED = PROJECT_ROOT / "annotations" / "gx-industry-2021.jsonl"
+
+
+def test_data_plan_reads_sources(tmp_path: Path) -> None:
+    from spacy import util
+
+    cfg = util.load_config(CONFIGS_DIR / "ner_char.cfg", interpolate=False)
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "reports.jsonl").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    plan = data_plan(cfg, tmp_path)
+    assert [s.path.name for s in plan.sources] == ["reports.jsonl", "gx-industry-2021.jsonl"]
+    assert plan.sources[1].split == "train" and plan.segmenter == "char"
+    assert plan.splits_file == tmp_path / "gold" / "splits.json"
+    with pytest.raises(FileNotFoundError, match="needs the shared data directory"):
+        data_plan(cfg, None)
+    (tmp_path / "gold" / "reports.jsonl").unlink()
+    with pytest.raises(FileNotFoundError, match=r"\[pipeline_data.sources.reports\].*does not exist"):
+        data_plan(cfg, tmp_path)
+
+
+@pytest.mark.slow
+def test_train_then_evaluate(tmp_path: Path) -> None:
+    pieces = []
+    for doc in read_jsonl(SEED):
+        pieces += chunk_document(doc, 300)
+    for p in pieces:
+        p.id = p.id.replace("#", "-")
+    gold = tmp_path / "pieces.jsonl"
+    write_jsonl(pieces, gold)
+    overrides = {
+        "pipeline_data.sources.reports.enabled": False,
+        "pipeline_data.sources.seed.path": str(gold),
+        "pipeline_data.sources.seed.split": None,
+        "pipeline_data.splits": None,
+        "pipeline_data.dev_fraction": 0.3,
+        "training.max_steps": 300,
+        "training.optimizer.learn_rate": 0.003,
+        "training.eval_frequency": 100,
+    }
+    best = train(CONFIGS_DIR / "ner_char.cfg", tmp_path / "model", data_dir=tmp_path, overrides=overrides)
+    assert (best / "meta.json").exists() and (tmp_path / "model" / "model-last").exists()
+    build = json.loads((tmp_path / "model" / "corpus" / "build.json").read_text(encoding="utf-8"))
+    assert build["counts"]["train"] + build["counts"]["dev"] == len(pieces)
+
+    metrics, errors = tmp_path / "metrics.json", tmp_path / "errors.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "evaluate", "--model", str(best), "--gold", str(gold),
+         "--output", str(metrics), "--errors", str(errors)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "micro" in proc.stdout and "95% bootstrap interval" in proc.stdout
+    m = json.loads(metrics.read_text(encoding="utf-8"))
+    assert set(m["per_label"]) == {"ORG", "GPE", "LOC", "MONEY", "QUANTITY", "PERCENT"}
+    assert m["per_label"]["QUANTITY"]["support"] == sum(1 for p in pieces for s in p.spans if s[2] == "QUANTITY")
+    lo, hi = m["micro"]["f_ci95"]
+    assert 0.0 <= lo <= m["micro"]["f"] <= hi <= 1.0
+    assert m["micro"]["f"] > 0.2  # it learned something from 300 steps on its own training text
+    n_err = sum(1 for _ in errors.open(encoding="utf-8"))
+    per = m["per_label"]
+    assert n_err == sum(v["fp"] + v["fn"] for v in per.values())
