@@ -47,7 +47,9 @@ def jieba_spans(text: str) -> list[tuple[int, int, str]]:
             end, label = e, "QUANTITY"
             if word.endswith(("%", "％")):
                 label = "PERCENT"
-            elif i + 1 < len(words) and words[i + 1][3] in ("q", "m") or (i + 1 < len(words) and words[i + 1][2] in ("元", "亿元", "万元", "美元", "%")):
+            elif (i + 1 < len(words) and words[i + 1][3] in ("q", "m")) or (
+                i + 1 < len(words) and words[i + 1][2] in ("元", "亿元", "万元", "美元", "%")
+            ):
                 end = words[i + 1][1]
                 nxt = words[i + 1][2]
                 label = "MONEY" if "元" in nxt else "PERCENT" if nxt in ("%", "％") else "QUANTITY"
@@ -102,26 +104,49 @@ def main() -> None:
         for p in RULE_PIPES:
             if p in stat.pipe_names:
                 stat.remove_pipe(p)
-        results[f"statistical alone ({tag})"] = score_system(f"statistical alone ({tag})", docs, nlp_predictor(stat))
+        results[f"statistical alone ({tag})"] = score_system(
+            f"statistical alone ({tag})", docs, nlp_predictor(stat)
+        )
         if has_rules:
-            results[f"combined ({tag})"] = score_system(f"combined ({tag})", docs, nlp_predictor(full))
             merger = full.get_pipe("entity_merger")
-            for policy in ("model_first",):
-                merger.numeric_policy = policy
-                results[f"combined ({tag}), numeric {policy}"] = score_system(f"combined {policy} ({tag})", docs, nlp_predictor(full))
-            merger.numeric_policy = "rules_first"
-            merger.places_policy = "off"
-            results[f"combined ({tag}), places off"] = score_system(f"combined places off ({tag})", docs, nlp_predictor(full))
+            name = (
+                f"combined ({tag}), numeric {merger.numeric_policy}, places {merger.places_policy} [default]"
+            )
+            results[name] = score_system(name, docs, nlp_predictor(full))
+            merger = full.get_pipe("entity_merger")
+            default = (merger.numeric_policy, merger.places_policy)
+            for numeric, places in (
+                ("model_first", default[1]),
+                (default[0], "off"),
+                (default[0], "prefer"),
+                (default[0], "fill"),
+            ):
+                if (numeric, places) == default:
+                    continue
+                merger.numeric_policy, merger.places_policy = numeric, places
+                name = f"combined ({tag}), numeric {numeric}, places {places}"
+                results[name] = score_system(name, docs, nlp_predictor(full))
+            merger.numeric_policy, merger.places_policy = default
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"dev_documents": len(docs), "dev_characters": sum(len(d.text) for d in docs), "systems": results}
+    payload = {
+        "dev_documents": len(docs),
+        "dev_characters": sum(len(d.text) for d in docs),
+        "systems": results,
+    }
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-    lines = ["| system | micro P | micro R | micro F | " + " | ".join(f"{lab} F" for lab in LABELS) + " | chars/s |",
-             "|---" * (5 + len(LABELS)) + "|"]
+    lines = [
+        "| system | micro P | micro R | micro F | "
+        + " | ".join(f"{lab} F" for lab in LABELS)
+        + " | chars/s |",
+        "|---" * (5 + len(LABELS)) + "|",
+    ]
     for name, m in results.items():
         mi = m["micro"]
         per = " | ".join(f"{m['per_label'][lab]['f']:.3f}" for lab in LABELS)
-        lines.append(f"| {name} | {mi['p']:.3f} | {mi['r']:.3f} | {mi['f']:.3f} | {per} | {m['chars_per_second']:,} |")
+        lines.append(
+            f"| {name} | {mi['p']:.3f} | {mi['r']:.3f} | {mi['f']:.3f} | {per} | {m['chars_per_second']:,} |"
+        )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

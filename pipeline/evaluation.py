@@ -99,7 +99,7 @@ def bootstrap_f(
 
 def metrics_dict(scores: dict[str, PRF], interval: tuple[float, float] | None = None) -> dict:
     """The metrics JSON: ``{"micro": {p, r, f[, f_ci95]}, "per_label": {LABEL: {p, r, f, support}}}``."""
-    micro = scores["micro"].as_dict()
+    micro: dict[str, object] = dict(scores["micro"].as_dict())
     if interval is not None:
         micro["f_ci95"] = [interval[0], interval[1]]
     return {"micro": micro, "per_label": {k: v.as_dict() for k, v in scores.items() if k != "micro"}}
@@ -113,7 +113,9 @@ def format_table(scores: dict[str, PRF]) -> str:
     return "\n".join(lines)
 
 
-def error_records(text_by_doc: dict[str, str], gold: set[SpanKey], pred: set[SpanKey], context: int = 15) -> list[dict]:
+def error_records(
+    text_by_doc: dict[str, str], gold: set[SpanKey], pred: set[SpanKey], context: int = 15
+) -> list[dict]:
     """Every false positive and false negative with its surroundings (overlapping counterpart noted)."""
     out = []
     for kind, keys, other in (("fp", pred - gold, gold), ("fn", gold - pred, pred)):
@@ -124,11 +126,22 @@ def error_records(text_by_doc: dict[str, str], gold: set[SpanKey], pred: set[Spa
                 for d2, s2, e2, l2 in other
                 if d2 == doc_id and s2 < e and s < e2
             ]
-            out.append({
-                "type": kind, "doc_id": doc_id, "start": s, "end": e, "label": lab, "text": text[s:e],
-                "context": text[max(0, s - context) : s] + "【" + text[s:e] + "】" + text[e : e + context],
-                "overlaps": near,
-            })
+            out.append(
+                {
+                    "type": kind,
+                    "doc_id": doc_id,
+                    "start": s,
+                    "end": e,
+                    "label": lab,
+                    "text": text[s:e],
+                    "context": text[max(0, s - context) : s]
+                    + "【"
+                    + text[s:e]
+                    + "】"
+                    + text[e : e + context],
+                    "overlaps": near,
+                }
+            )
     return out
 
 
@@ -145,7 +158,9 @@ class Evaluation:
         return out
 
 
-def evaluate_nlp(nlp, docs, batch_size: int = 16, progress: bool = False, labels: Sequence[str] = LABELS) -> Evaluation:
+def evaluate_nlp(
+    nlp, docs, batch_size: int = 16, progress: bool = False, labels: Sequence[str] = LABELS
+) -> Evaluation:
     """Run ``nlp`` over gold documents and score its ``doc.ents`` by exact character spans."""
     import time
 
@@ -166,4 +181,6 @@ def evaluate_nlp(nlp, docs, batch_size: int = 16, progress: bool = False, labels
     scores = score_spans(all_gold, all_pred, labels)
     interval = bootstrap_f(gold_by_doc, pred_by_doc, labels=labels)
     n_chars = sum(len(t) for t in text_by_doc.values())
-    return Evaluation(scores, interval, error_records(text_by_doc, all_gold, all_pred), n_chars / max(elapsed, 1e-9))
+    return Evaluation(
+        scores, interval, error_records(text_by_doc, all_gold, all_pred), n_chars / max(elapsed, 1e-9)
+    )

@@ -31,22 +31,22 @@ def load_nlp(model: str | Path = RULES) -> Language:
     if str(model) == RULES:
         from pipeline.tokenizer import make_nlp
 
-        cfg_path = CONFIGS_DIR / "rules.cfg"
-        nlp = make_nlp()
-        if cfg_path.exists():
-            from spacy import util
-
-            cfg = util.load_config(cfg_path)
-            for name in cfg["nlp"]["pipeline"]:
-                nlp.add_pipe(
-                    cfg["components"][name]["factory"],
-                    name=name,
-                    config={k: v for k, v in cfg["components"][name].items() if k != "factory"},
-                )
-        return nlp
+        return add_rule_components(make_nlp())
     path = Path(model)
     if not path.exists():
         raise FileNotFoundError(
             f"model {path} does not exist (train one with `pipeline train`, or use --model rules)"
         )
     return spacy.load(path)
+
+
+def add_rule_components(nlp: Language, config_path: Path = CONFIGS_DIR / "rules.cfg") -> Language:
+    """Append the rule components and the merger, configured by ``configs/rules.cfg``, to ``nlp``."""
+    from spacy import util
+
+    register_components()
+    cfg = util.load_config(config_path)
+    for name in cfg["nlp"]["pipeline"]:
+        settings = {k: v for k, v in cfg["components"][name].items() if k != "factory"}
+        nlp.add_pipe(cfg["components"][name]["factory"], name=name, config=settings)
+    return nlp

@@ -118,13 +118,16 @@ def ensure_pkuseg_model(dest: Path = PKUSEG_DIR) -> Path:
 def make_nlp(segmenter: str = "pkuseg", user_words: Iterable[str] = (), model_dir: Path | None = None):
     """A blank Chinese ``Language`` with the pkuseg (or per-character) tokenizer, user words added."""
     import spacy
+    from spacy.lang.zh import ChineseTokenizer
 
     if segmenter == "char":
         return spacy.blank("zh")
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, ChineseTokenizer)  # the zh tokenizer factory always builds one
     model = model_dir or ensure_pkuseg_model()
-    nlp.tokenizer.initialize(pkuseg_model=str(model))
+    tokenizer.initialize(pkuseg_model=str(model))
     words = sorted({w.strip() for w in user_words if w and w.strip()})
     if words:
-        nlp.tokenizer.pkuseg_update_user_dict(words)
+        tokenizer.pkuseg_update_user_dict(words)
     return nlp

@@ -39,16 +39,30 @@ def _root_path(value: str, data_dir: Path | None) -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
-def data_plan(config: dict[str, Any], data_dir: Path | None) -> DataPlan:
-    """Read ``[pipeline_data]`` of a config into sources and split settings."""
+def data_plan(config: dict[str, Any], data_dir: Path | None, converted_dir: Path | None = None) -> DataPlan:
+    """Read ``[pipeline_data]`` of a config into sources and split settings.
+
+    A source with ``format = "msra"`` (any converter name) is a public corpus: its files (``path``, several
+    separated by ``;``) are converted once into ``converted_dir`` and used as partially labelled gold.
+    """
     section = config.get("pipeline_data", {})
     sources = []
     for name, src in section.get("sources", {}).items():
         if not src.get("enabled", True):
             continue
-        path = _root_path(src["path"], data_dir)
-        if not path.exists():
-            raise FileNotFoundError(f"[pipeline_data.sources.{name}] {path} does not exist")
+        paths = [_root_path(p.strip(), data_dir) for p in str(src["path"]).split(";")]
+        for path in paths:
+            if not path.exists():
+                raise FileNotFoundError(f"[pipeline_data.sources.{name}] {path} does not exist")
+        fmt = src.get("format")
+        if fmt:
+            if converted_dir is None:
+                raise ValueError(
+                    f"[pipeline_data.sources.{name}] needs conversion: no output directory given"
+                )
+            path = _convert_source(name, fmt, paths, converted_dir)
+        else:
+            path = paths[0]
         sources.append(Source(path, float(src.get("weight", 1.0)), src.get("split")))
     splits = section.get("splits")
     tokenizer = config["nlp"]["tokenizer"]
@@ -62,6 +76,15 @@ def data_plan(config: dict[str, Any], data_dir: Path | None) -> DataPlan:
     )
 
 
+def _convert_source(name: str, fmt: str, inputs: list[Path], converted_dir: Path) -> Path:
+    from pipeline.corpus.converters import convert_file
+
+    out = converted_dir / f"{name}.jsonl"
+    if not out.exists():
+        convert_file(fmt, inputs, out)
+    return out
+
+
 def prepare_data(
     config_path: Path, output: Path, data_dir: Path | None, overrides: dict[str, Any] | None = None
 ) -> dict[str, Path]:
@@ -70,15 +93,24 @@ def prepare_data(
 
     data_overrides = {k: v for k, v in (overrides or {}).items() if k.startswith("pipeline_data.")}
     config = util.load_config(config_path, overrides=data_overrides, interpolate=False)
-    plan = data_plan(config, data_dir)
-    nlp = make_nlp(plan.segmenter)
     corpus_dir = output / "corpus"
-    res = build_corpus(nlp, plan.sources, corpus_dir, plan.splits_file, plan.dev_fraction, 0.0, plan.seed, plan.chunk_chars)
+    plan = data_plan(config, data_dir, corpus_dir / "converted")
+    nlp = make_nlp(plan.segmenter)
+    res = build_corpus(
+        nlp, plan.sources, corpus_dir, plan.splits_file, plan.dev_fraction, 0.0, plan.seed, plan.chunk_chars
+    )
     (corpus_dir / "build.json").write_text(
         json.dumps(
-            {"counts": res.counts, "entities": res.report.entities, "misaligned": len(res.report.misaligned),
-             "tokens_split": res.report.tokens_split, "sources": [str(s.path) for s in plan.sources]},
-            ensure_ascii=False, indent=1),
+            {
+                "counts": res.counts,
+                "entities": res.report.entities,
+                "misaligned": len(res.report.misaligned),
+                "tokens_split": res.report.tokens_split,
+                "sources": [str(s.path) for s in plan.sources],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
         encoding="utf-8",
     )
     return res.files
@@ -107,5 +139,27 @@ def train(
     all_overrides.update(overrides or {})
     start = time.time()
     spacy_train(config_path, output, overrides=all_overrides)
-    (output / "train_time.json").write_text(json.dumps({"seconds": round(time.time() - start, 1)}), encoding="utf-8")
+    seconds = round(time.time() - start, 1)
+    rules = config.get("pipeline_assemble", {}).get("rules")
+    for name in ("model-best", "model-last"):
+        if rules and (output / name).exists():
+            assemble(output / name, _root_path(rules, None))
+    (output / "train_time.json").write_text(json.dumps({"seconds": seconds}), encoding="utf-8")
     return output / "model-best"
+
+
+def assemble(model_dir: Path, rules_config: Path) -> None:
+    """Append the rule components and the merger (``configs/rules.cfg``) to a trained model, in place.
+
+    Training selects ``model-best`` on the statistical NER's own dev score; the assembled pipeline is what
+    ``pipeline evaluate`` and ``pipeline tag`` run.
+    """
+    import spacy
+
+    from pipeline.nlp import add_rule_components
+
+    nlp = spacy.load(model_dir)
+    if "entity_merger" in nlp.pipe_names:
+        return
+    add_rule_components(nlp, rules_config)
+    nlp.to_disk(model_dir)

@@ -26,10 +26,18 @@ def setup_command(
 
 
 def train_command(
-    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="spaCy training config with a [pipeline_data] section."),
-    output: Path = typer.Option(MODELS_DIR / "default", "--output", "-o", help="Output directory (model-best, model-last)."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Shared data directory (default: ../shared)."),
-    override: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=500"),
+    config: Path = typer.Option(
+        DEFAULT_CONFIG, "--config", "-c", help="spaCy training config with a [pipeline_data] section."
+    ),
+    output: Path = typer.Option(
+        MODELS_DIR / "default", "--output", "-o", help="Output directory (model-best, model-last)."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Shared data directory (default: ../shared)."
+    ),
+    override: list[str] = typer.Option(
+        [], "--set", help="Config override, e.g. --set training.max_steps=500"
+    ),
 ) -> None:
     """Build the training data named in the config, train with spaCy, and score the best model on dev."""
     from pipeline.training import train
@@ -46,12 +54,20 @@ def train_command(
 
 
 def evaluate_command(
-    model: str = typer.Option(str(MODELS_DIR / "default" / "model-best"), "--model", "-m", help="Model directory or 'rules'."),
+    model: str = typer.Option(
+        str(MODELS_DIR / "default" / "model-best"), "--model", "-m", help="Model directory or 'rules'."
+    ),
     gold: list[Path] = typer.Option(..., "--gold", "-g", help="Gold JSONL file(s) to score against."),
-    ids: Path | None = typer.Option(None, "--ids", help="Only documents whose ids are listed (a splits JSON with --split, or one id per line)."),
+    ids: Path | None = typer.Option(
+        None,
+        "--ids",
+        help="Only documents whose ids are listed (a splits JSON with --split, or one id per line).",
+    ),
     split: str = typer.Option("dev", help="Which list of a splits JSON given with --ids."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write metrics JSON here."),
-    errors: Path | None = typer.Option(None, "--errors", help="Write every false positive / negative (JSONL)."),
+    errors: Path | None = typer.Option(
+        None, "--errors", help="Write every false positive / negative (JSONL)."
+    ),
 ) -> None:
     """Score a model on gold JSONL by exact character spans: per-label table, micro P/R/F with a 95% bootstrap interval."""
     from pipeline.corpus.gold import read_jsonl
@@ -70,8 +86,10 @@ def evaluate_command(
     ev = evaluate_nlp(nlp, docs, progress=True)
     typer.echo(format_table(ev.scores))
     lo, hi = ev.interval
-    typer.echo(f"micro F {ev.scores['micro'].f:.3f} (95% bootstrap interval {lo:.3f}–{hi:.3f}); "
-               f"{len(docs)} documents; {ev.chars_per_second:,.0f} chars/s")
+    typer.echo(
+        f"micro F {ev.scores['micro'].f:.3f} (95% bootstrap interval {lo:.3f}–{hi:.3f}); "
+        f"{len(docs)} documents; {ev.chars_per_second:,.0f} chars/s"
+    )
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(ev.metrics(), ensure_ascii=False, indent=1), encoding="utf-8")

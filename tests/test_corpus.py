@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.corpus.build import Source, build_corpus, chunk_document
-from pipeline.corpus.docbin import BuildReport, doc_to_gold, gold_to_doc, read_docbin, split_documents, write_docbin
+from pipeline.corpus.docbin import (
+    BuildReport,
+    doc_to_gold,
+    gold_to_doc,
+    read_docbin,
+    split_documents,
+    write_docbin,
+)
 from pipeline.corpus.gold import GoldDoc, GoldFormatError, read_jsonl, write_jsonl
 from pipeline.corpus.stats import corpus_stats
 from pipeline.corpus.validate import validate_file
@@ -49,21 +56,30 @@ def test_bad_suite_covers_every_fixture() -> None:
 
 def test_cli_validate_prints_every_error_and_fails(tmp_path: Path) -> None:
     files = [str(BAD / n) for n in sorted(EXPECTED)]
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "corpus", "validate", *files], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "corpus", "validate", *files], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(str(BAD))]
     assert len(lines) == len(EXPECTED)
 
 
 def test_cli_validate_passes_on_project_gold() -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "corpus", "validate", str(SEED)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "corpus", "validate", str(SEED)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1 document(s)" in proc.stdout
 
 
 def test_several_errors_in_one_document_all_reported(tmp_path: Path) -> None:
     f = tmp_path / "multi.jsonl"
-    f.write_text(json.dumps({"id": "x", "text": "柳州市", "label": [[0, 9, "GPE"], [0, 1, "FOO"]]}) + "\n", encoding="utf-8")
+    f.write_text(
+        json.dumps({"id": "x", "text": "柳州市", "label": [[0, 9, "GPE"], [0, 1, "FOO"]]}) + "\n",
+        encoding="utf-8",
+    )
     _, errors = validate_file(f)
     assert len(errors) == 2
     with pytest.raises(GoldFormatError, match="and 1 more"):
@@ -96,7 +112,10 @@ def test_partial_documents_mark_numbers_missing(nlp_pkuseg) -> None:
 def test_round_trip_seed_gold(nlp_pkuseg, tmp_path: Path) -> None:
     docs = read_jsonl(SEED)
     write_docbin(nlp_pkuseg, docs, tmp_path / "seed.spacy")
-    back = [doc_to_gold(d, meta=g.meta) for d, g in zip(read_docbin(nlp_pkuseg, tmp_path / "seed.spacy"), docs, strict=True)]
+    back = [
+        doc_to_gold(d, meta=g.meta)
+        for d, g in zip(read_docbin(nlp_pkuseg, tmp_path / "seed.spacy"), docs, strict=True)
+    ]
     write_jsonl(back, tmp_path / "back.jsonl")
     again = read_jsonl(tmp_path / "back.jsonl")
     assert [(d.id, d.text, sorted(d.spans)) for d in again] == [(d.id, d.text, sorted(d.spans)) for d in docs]
@@ -123,7 +142,9 @@ def test_chunking_never_cuts_a_span() -> None:
     pieces = chunk_document(doc, 20)
     assert len(pieces) > 3
     assert "".join(p.text for p in pieces) == text
-    rebuilt = sorted((s + p.meta["offset"], e + p.meta["offset"], lab) for p in pieces for s, e, lab in p.spans)
+    rebuilt = sorted(
+        (s + p.meta["offset"], e + p.meta["offset"], lab) for p in pieces for s, e, lab in p.spans
+    )
     assert rebuilt == sorted(spans)
 
 
@@ -131,7 +152,9 @@ def test_build_corpus_with_fixed_split(nlp_pkuseg, tmp_path: Path) -> None:
     docs = [GoldDoc(f"d{i}", f"柳州市第{i}号文件。", [(0, 3, "GPE")]) for i in range(10)]
     write_jsonl(docs, tmp_path / "g.jsonl")
     splits = tmp_path / "splits.json"
-    splits.write_text(json.dumps({"dev": ["d1", "d2"], "train": [f"d{i}" for i in range(3, 10)]}), encoding="utf-8")
+    splits.write_text(
+        json.dumps({"dev": ["d1", "d2"], "train": [f"d{i}" for i in range(3, 10)]}), encoding="utf-8"
+    )
     res = build_corpus(nlp_pkuseg, [Source(tmp_path / "g.jsonl")], tmp_path / "out", splits_file=splits)
     dev_ids = (tmp_path / "out" / "dev.ids.txt").read_text(encoding="utf-8").split()
     assert set(dev_ids) >= {"d1", "d2"} and "d3" not in dev_ids
@@ -156,3 +179,14 @@ def test_build_shared_gold_keeps_every_entity(nlp_pkuseg, shared_dir: Path, tmp_
     assert sum(len(d.ents) for d in back) == sum(len(d.spans) for d in docs) == report.entities
     assert all(doc_to_gold(b).spans == sorted(g.spans) for b, g in zip(back, docs, strict=True))
     assert len(report.misaligned) > 0  # listed, not dropped
+
+
+def test_split_tokens_keeps_span_groups_on_their_characters(nlp_pkuseg) -> None:
+    from pipeline.corpus.alignment import split_tokens_at
+
+    doc = nlp_pkuseg.make_doc("工业强桂战略实施以来投资增长11.4%。")
+    start = doc.text.index("投资")
+    doc.spans["g"] = [doc.char_span(start, start + 2, label="X")]
+    assert split_tokens_at(doc, [3, 4]) >= 1
+    (span,) = doc.spans["g"]
+    assert (span.text, span.label_) == ("投资", "X")

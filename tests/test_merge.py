@@ -82,3 +82,10 @@ def test_works_without_candidate_groups(nlp) -> None:
     doc = nlp.make_doc(TEXT)
     doc.ents = [Span(doc, 0, 3, label="GPE")]
     assert ents(merger(doc)) == [(0, 3, "GPE")]
+
+
+def test_places_prefer_fixes_model_gpe_boundaries_but_not_names(nlp) -> None:
+    merger = nlp.add_pipe("entity_merger", config={"places_policy": "prefer"})
+    model_gpe = (11, 14, "GPE")  # 柳州投 (a boundary error)
+    doc = merger(_doc(nlp, [ORG, model_gpe], places=[PLACE_IN_ORG, PLACE]))
+    assert ents(doc) == [ORG, PLACE]

@@ -21,11 +21,16 @@ def test_data_plan_reads_sources(tmp_path: Path) -> None:
     from spacy import util
 
     cfg = util.load_config(CONFIGS_DIR / "ner_char.cfg", interpolate=False)
+    public = [name for name, src in cfg["pipeline_data"]["sources"].items() if src.get("format")]
+    assert {"peoples_daily", "msra", "uner"} <= set(public)
+    for name in public:
+        cfg["pipeline_data"]["sources"][name]["enabled"] = False
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "reports.jsonl").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     plan = data_plan(cfg, tmp_path)
-    assert [s.path.name for s in plan.sources] == ["reports.jsonl", "gx-industry-2021.jsonl"]
-    assert plan.sources[1].split == "train" and plan.segmenter == "char"
+    by_name = {s.path.name: s for s in plan.sources}
+    assert set(by_name) == {"reports.jsonl", "gx-industry-2021.jsonl"}
+    assert by_name["gx-industry-2021.jsonl"].split == "train" and plan.segmenter == "char"
     assert plan.splits_file == tmp_path / "gold" / "splits.json"
     with pytest.raises(FileNotFoundError, match="needs the shared data directory"):
         data_plan(cfg, None)
@@ -45,6 +50,9 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     write_jsonl(pieces, gold)
     overrides = {
         "pipeline_data.sources.reports.enabled": False,
+        "pipeline_data.sources.peoples_daily.enabled": False,
+        "pipeline_data.sources.msra.enabled": False,
+        "pipeline_data.sources.uner.enabled": False,
         "pipeline_data.sources.seed.path": str(gold),
         "pipeline_data.sources.seed.split": None,
         "pipeline_data.splits": None,
@@ -60,18 +68,44 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
 
     metrics, errors = tmp_path / "metrics.json", tmp_path / "errors.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "evaluate", "--model", str(best), "--gold", str(gold),
-         "--output", str(metrics), "--errors", str(errors)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "evaluate",
+            "--model",
+            str(best),
+            "--gold",
+            str(gold),
+            "--output",
+            str(metrics),
+            "--errors",
+            str(errors),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert "micro" in proc.stdout and "95% bootstrap interval" in proc.stdout
     m = json.loads(metrics.read_text(encoding="utf-8"))
     assert set(m["per_label"]) == {"ORG", "GPE", "LOC", "MONEY", "QUANTITY", "PERCENT"}
-    assert m["per_label"]["QUANTITY"]["support"] == sum(1 for p in pieces for s in p.spans if s[2] == "QUANTITY")
+    assert m["per_label"]["QUANTITY"]["support"] == sum(
+        1 for p in pieces for s in p.spans if s[2] == "QUANTITY"
+    )
     lo, hi = m["micro"]["f_ci95"]
     assert 0.0 <= lo <= m["micro"]["f"] <= hi <= 1.0
     assert m["micro"]["f"] > 0.2  # it learned something from 300 steps on its own training text
     n_err = sum(1 for _ in errors.open(encoding="utf-8"))
     per = m["per_label"]
     assert n_err == sum(v["fp"] + v["fn"] for v in per.values())
+
+
+def test_public_corpus_source_is_converted(tmp_path: Path, shared_dir: Path) -> None:
+    from spacy import util
+
+    cfg = util.load_config(CONFIGS_DIR / "ner_char.cfg", interpolate=False)
+    plan = data_plan(cfg, shared_dir, tmp_path / "converted")
+    uner = next(s for s in plan.sources if s.path.name == "uner.jsonl")
+    docs = read_jsonl(uner.path)
+    assert uner.split == "train" and uner.weight < 1
+    assert len(docs) == 3997 and all(d.is_partial for d in docs)

@@ -9,16 +9,16 @@ Policy (each step configurable in ``configs/``):
    ``"model_first"`` adds rule spans only where the model found nothing; ``"off"`` ignores them.
 3. Places (``doc.spans[places_key]``): with ``places_policy = "fill"`` a gazetteer candidate is added only
    where it overlaps no entity at all (the model's ORG/LOC names containing places win, rule 1 of the
-   guidelines); ``"off"`` ignores them.
+   guidelines); ``"prefer"`` also replaces the model's GPE entities it overlaps (the gazetteer knows the
+   boundaries of divisions better), while ORG/LOC entities still win; ``"off"`` ignores them.
 """
-
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline import NUMERIC_LABELS
 
-POLICIES = {"numeric": ("rules_first", "model_first", "off"), "places": ("fill", "off")}
+POLICIES = {"numeric": ("rules_first", "model_first", "off"), "places": ("fill", "prefer", "off")}
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -43,12 +43,19 @@ class EntityMerger:
         ents = list(doc.ents)
         rule_numeric = list(doc.spans[self.numeric_key]) if self.numeric_key in doc.spans else []
         if self.numeric_policy == "rules_first":
-            ents = [e for e in ents if not (e.label_ in NUMERIC_LABELS and any(_overlaps(e, r) for r in rule_numeric))]
+            ents = [
+                e
+                for e in ents
+                if not (e.label_ in NUMERIC_LABELS and any(_overlaps(e, r) for r in rule_numeric))
+            ]
             ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
         elif self.numeric_policy == "model_first":
             ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
-        if self.places_policy == "fill" and self.places_key in doc.spans:
-            for cand in doc.spans[self.places_key]:
+        if self.places_policy != "off" and self.places_key in doc.spans:
+            places = list(doc.spans[self.places_key])
+            if self.places_policy == "prefer":
+                ents = [e for e in ents if not (e.label_ == "GPE" and any(_overlaps(e, c) for c in places))]
+            for cand in places:
                 if not any(_overlaps(cand, e) for e in ents):
                     ents.append(cand)
         # candidates within one rule group never overlap each other by construction, but be safe

@@ -117,7 +117,7 @@ def parse_numeral(text: str) -> tuple[float, float | None] | None:
         if vague is None:
             return None
         return sign * vague[0], sign * vague[1]
-    value = _cn_integer(text)
-    if value is None:
+    integer = _cn_integer(text)
+    if integer is None:
         return None
-    return sign * value, None
+    return sign * integer, None

@@ -409,12 +409,12 @@ class NumericRules:
             # rule 19: 投资120亿, 引资160亿
             digits = re.sub(r"[多余]", "", nv.text)
             has_mag = any(digits.endswith(mg) for mg in self.money_mags)
-            nxt = text[nv.end] if nv.end < len(text) else ""
-            money_after = any(text.startswith(w, nv.end + (nxt == "的")) for w in self.money_context)
+            next_char = text[nv.end] if nv.end < len(text) else ""
+            money_after = any(text.startswith(w, nv.end + (next_char == "的")) for w in self.money_context)
             if has_mag and nv.value_max is None and (self._money_context(text, nv.start) or money_after):
-                if nxt and (nxt.isdigit() or nxt in _CN_CHARS):
+                if next_char and (next_char.isdigit() or next_char in _CN_CHARS):
                     continue
-                if nv.magnitude_only and _is_cjk(nxt) and not money_after:
+                if nv.magnitude_only and _is_cjk(next_char) and not money_after:
                     continue
                 out.append(
                     NumericValue(

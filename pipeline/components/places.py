@@ -23,6 +23,7 @@ places, then a single province-level reading (吉林 → 吉林省); otherwise t
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline import gazetteer
-from pipeline.corpus.alignment import split_tokens_at
+from pipeline.corpus.alignment import split_tokens_at, token_offsets
 from pipeline.gazetteer import Place
 from pipeline.settings import CONFIGS_DIR
 
@@ -129,7 +130,7 @@ class PlaceFinder:
                 pos = text.find(word, pos + 1)
         return blocked
 
-    def names(self, text: str, blocked: list[bool], words: list[tuple[int, int]] = ()) -> list[Candidate]:
+    def names(self, text: str, blocked: list[bool], words: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
         """Leftmost-longest gazetteer matches, with suffix repair, not starting in a blocked word.
 
         ``words``: the segmenter's token offsets; a short county/city name that straddles a word boundary is
@@ -255,7 +256,7 @@ class PlaceFinder:
         return any(text.startswith(h, pos + 1) for h in heads)
 
     def find(
-        self, text: str, use_abbreviations: bool = True, words: list[tuple[int, int]] = ()
+        self, text: str, use_abbreviations: bool = True, words: Sequence[tuple[int, int]] = ()
     ) -> list[Candidate]:
         """All candidates in ``text`` (``words``: token offsets of the segmenter, if any)."""
         blocked = self.blocked_mask(text)
@@ -269,7 +270,7 @@ class PlaceFinder:
         return sorted(cands, key=lambda c: c.start)
 
 
-def _crossing_checker(words: list[tuple[int, int]]):
+def _crossing_checker(words: Sequence[tuple[int, int]]):
     """A test whether a short county/city name straddles a word of the segmenter (平台|中 → not 台中).
 
     Only partial overlaps count: a name inside a longer token (柳州 in 柳州市委) is kept for the merge step.
@@ -371,7 +372,7 @@ class PlaceLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        words = [(t.idx, t.idx + len(t)) for t in doc]
+        words = token_offsets(doc)
         cands = self.finder.find(text, self.use_abbreviations, words)
         offsets = {o for c in cands for o in (c.start, c.end)}
         existing = [e for e in doc.ents if e.label_ == "GPE"]
@@ -388,8 +389,8 @@ class PlaceLinker:
             links[_link_key(c.start, c.end)] = _link_dict(text[c.start : c.end], c.chosen)
         doc._.place_links = links
         split_tokens_at(doc, offsets)
-        spans = [doc.char_span(c.start, c.end, label="GPE") for c in cands]
-        spans = [s for s in spans if s is not None]
+        found = [doc.char_span(c.start, c.end, label="GPE") for c in cands]
+        spans = [s for s in found if s is not None]
         doc.spans[self.spans_key] = spans
         if self.set_ents:
             taken = {t.i for e in doc.ents for t in e}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Sequence
@@ -37,7 +38,7 @@ def chunk_document(doc: GoldDoc, max_chars: int) -> list[GoldDoc]:
     """
     if max_chars <= 0 or len(doc.text) <= max_chars:
         return [doc]
-    inside = set()
+    inside: set[int] = set()
     for s, e, _ in doc.spans:
         inside.update(range(s + 1, e))
     cuts, start = [], 0
@@ -50,7 +51,7 @@ def chunk_document(doc: GoldDoc, max_chars: int) -> list[GoldDoc]:
             start = last_break
     bounds = [0, *cuts, len(doc.text)]
     pieces = []
-    for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
         text = doc.text[a:b]
         if not text.strip():
             continue

@@ -29,12 +29,18 @@ def validate_command(files: list[Path] = typer.Argument(..., help="Gold JSONL fi
 @corpus_app.command("build")
 def build_command(
     files: list[Path] = typer.Argument(..., help="Gold JSONL files (validated first)."),
-    output: Path = typer.Option(Path("corpus/spacy"), "--output", "-o", help="Directory for train/dev/test .spacy files."),
+    output: Path = typer.Option(
+        Path("corpus/spacy"), "--output", "-o", help="Directory for train/dev/test .spacy files."
+    ),
     dev: float = typer.Option(0.2, help="Fraction of documents for dev (ignored for ids in --splits)."),
     test: float = typer.Option(0.0, help="Fraction of documents for test."),
-    splits: Path | None = typer.Option(None, help="JSON {split: [doc ids]} fixing the split of those documents."),
+    splits: Path | None = typer.Option(
+        None, help="JSON {split: [doc ids]} fixing the split of those documents."
+    ),
     seed: int = typer.Option(0, help="Random seed of the document split."),
-    chunk_chars: int = typer.Option(0, help="Cut training documents at line breaks into pieces of about this size (0 = no)."),
+    chunk_chars: int = typer.Option(
+        0, help="Cut training documents at line breaks into pieces of about this size (0 = no)."
+    ),
     segmenter: str = typer.Option("pkuseg", help="Tokenizer: pkuseg or char."),
     show_misaligned: int = typer.Option(20, help="How many misaligned entities to list."),
 ) -> None:
@@ -53,7 +59,9 @@ def build_command(
     for name, path in res.files.items():
         typer.echo(f"{name}: {res.counts[name]} docs -> {path}")
     rep = res.report
-    typer.echo(f"entities: {rep.entities}; misaligned with tokens (kept by splitting {rep.tokens_split} tokens): {len(rep.misaligned)}")
+    typer.echo(
+        f"entities: {rep.entities}; misaligned with tokens (kept by splitting {rep.tokens_split} tokens): {len(rep.misaligned)}"
+    )
     for m in rep.misaligned[:show_misaligned]:
         typer.echo(f"  {m.doc_id} [{m.start}, {m.end}, {m.label}] {m.text}")
 

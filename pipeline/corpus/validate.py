@@ -99,9 +99,9 @@ def validate_file(
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        bad_line = raw[: exc.start].count(b"\n") + 1
         return [], [
-            ValidationError(name, line, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+            ValidationError(name, bad_line, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
         ]
     if content.startswith("\ufeff"):
         content = content[1:]

@@ -71,26 +71,42 @@ def tag_command(
 ) -> None:
     """Tag reports with a trained model (or the rules): every entity with its normalised value, place code,
     sentence.  Unreadable files are skipped and listed (OUT.skipped.jsonl); see the summary at the end."""
-    common = {
-        "glob": glob,
-        "text_field": text_field,
-        "id_field": id_field,
-        "batch_size": batch_size,
-        "resume": resume,
-        "max_chars": max_chars,
-        "split_chars": split_chars,
-        "progress": progress,
-    }
     try:
         if engine is Engine.dask:
             from pipeline.tagging.dask_engine import run_dask
 
-            summary = run_dask(inputs, output, model, scheduler=scheduler, n_workers=n_process, **common)
+            summary = run_dask(
+                inputs,
+                output,
+                model,
+                scheduler=scheduler,
+                n_workers=n_process,
+                glob=glob,
+                text_field=text_field,
+                id_field=id_field,
+                batch_size=batch_size,
+                resume=resume,
+                max_chars=max_chars,
+                split_chars=split_chars,
+                progress=progress,
+            )
         else:
             from pipeline.tagging.runner import run_tagging
 
             summary = run_tagging(
-                inputs, output, model, n_process=n_process, checkpoint_every=checkpoint_every, **common
+                inputs,
+                output,
+                model,
+                n_process=n_process,
+                checkpoint_every=checkpoint_every,
+                glob=glob,
+                text_field=text_field,
+                id_field=id_field,
+                batch_size=batch_size,
+                resume=resume,
+                max_chars=max_chars,
+                split_chars=split_chars,
+                progress=progress,
             )
     except (InputError, ResumeError, ValueError, FileNotFoundError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)

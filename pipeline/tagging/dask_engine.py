@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.tagging.readers import DEFAULT_MAX_CHARS, InputDoc, Skipped, iter_documents
+from pipeline.tagging.records import TaggedDoc
 from pipeline.tagging.runner import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_SPLIT_CHARS,
@@ -76,9 +77,13 @@ def tag_partition(
 ) -> PartitionResult:
     """Tag one partition on a worker (the same :func:`~pipeline.tagging.runner.tag_documents` as locally)."""
     nlp = _worker_nlp(model)
-    tagged, failed = [], []
+    tagged: list[TaggedDoc] = []
+    failed: list[Skipped] = []
     for result in tag_documents(nlp, docs, n_process=1, batch_size=batch_size, split_chars=split_chars):
-        (failed if isinstance(result, Skipped) else tagged).append(result)
+        if isinstance(result, Skipped):
+            failed.append(result)
+        else:
+            tagged.append(result)
     return PartitionResult(
         keys=[d.key for d in tagged],
         chars=sum(len(d.text) for d in tagged),

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 SUFFIXES = (".txt", ".jsonl", ".csv", ".parquet")
 DEFAULT_MAX_CHARS = 1_000_000  # spaCy's own ``nlp.max_length``
@@ -299,7 +299,8 @@ def _read_csv(f: InputFile, text_field: str, id_field: str, max_chars: int) -> I
     try:
         reader = pd.read_csv(f.path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=1000)
         for chunk in reader:
-            for record in chunk.to_dict("records"):
+            # pandas types records as dict[Hashable, Any]; CSV header names are always str
+            for record in cast(list[dict[str, Any]], chunk.to_dict("records")):
                 row += 1
                 yield _make_doc(f"{key}:{row}", f"{f.name}:{row}", record, text_field, id_field, max_chars)
     except (ValueError, pd.errors.ParserError) as exc:

@@ -96,6 +96,6 @@ def sentence_context(text: str, start: int, end: int, max_chars: int = CONTEXT_C
     left = max(0, start - max_chars)
     for m in _SENTENCE_END.finditer(text, left, start):
         left = m.end()
-    m = _SENTENCE_END.search(text, end, min(len(text), end + max_chars))
-    right = m.end() if m else min(len(text), end + max_chars)
+    stop = _SENTENCE_END.search(text, end, min(len(text), end + max_chars))
+    right = stop.end() if stop else min(len(text), end + max_chars)
     return text[left:right].strip()

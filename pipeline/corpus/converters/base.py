@@ -63,8 +63,8 @@ def decode_tags(tags: Sequence[str]) -> tuple[list[SourceSpan], int]:
         prefix, sep, label = tag.partition("-")
         if not sep or prefix not in {"B", "I", "M", "E", "S"} or not label:
             raise TagError(f"unknown tag {tag!r} (expected O or B-/I-/M-/E-/S- + type)")
-        continues = prefix in {"I", "M", "E"} and start is not None and label == kind
-        if not continues:
+        continues = prefix in {"I", "M", "E"} and label == kind
+        if start is None or not continues:
             if start is not None:
                 spans.append((start, i, kind))
             if prefix in {"I", "M", "E"}:
