@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 DATA    ?= ../shared
 MODEL   ?= models/default
-CONFIG  ?= configs/ner_char.cfg
+CONFIG  ?= configs/ner.cfg
 
 .PHONY: setup demo test test-fast lint format train evaluate bench clean
 
@@ -42,7 +42,10 @@ evaluate: setup
 	$(BIN)/pipeline evaluate --model $(MODEL)/model-best --gold $(DATA)/gold/reports.jsonl --ids $(DATA)/gold/splits.json --split dev --output $(MODEL)/metrics-dev.json --errors $(MODEL)/errors-dev.jsonl
 
 bench: setup
-	$(BIN)/python benchmarks/run_all.py --data-dir $(DATA)
+	$(BIN)/python benchmarks/numeric_rules.py
+	$(BIN)/python benchmarks/places_rules.py
+	$(BIN)/python benchmarks/ablations.py --data-dir $(DATA) --pkuseg-model $(MODEL)/model-best
+	$(BIN)/python benchmarks/tagging_speed.py --model $(MODEL)/model-best --limit-chars 300000
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Ablations and baselines on the shared gold dev documents: rules alone, statistical alone, combined
 (per merge policy), characters vs pkuseg words, and jieba.posseg mapped to our labels.
 
-    python benchmarks/ablations.py --char-model models/default/model-best --pkuseg-model models/pkuseg/model-best
+    python benchmarks/ablations.py --char-model models/char-ner/model-best --pkuseg-model models/default/model-best
 
 Writes ``benchmarks/results/ablations.json`` and ``ablations.md`` (the table quoted in the README).
 """
@@ -85,8 +85,8 @@ def nlp_predictor(nlp):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--char-model", default="models/default/model-best")
-    ap.add_argument("--pkuseg-model", default="models/pkuseg-ner/model-best")
+    ap.add_argument("--char-model", default="models/char-ner/model-best")
+    ap.add_argument("--pkuseg-model", default="models/default/model-best")
     ap.add_argument("--output", default=str(RESULTS / "ablations.json"))
     args = ap.parse_args()
     data_dir = resolve_data_dir(args.data_dir)

@@ -9,7 +9,7 @@ import typer
 
 from pipeline.settings import CONFIGS_DIR, MODELS_DIR
 
-DEFAULT_CONFIG = CONFIGS_DIR / "ner_char.cfg"
+DEFAULT_CONFIG = CONFIGS_DIR / "ner.cfg"
 
 
 def setup_command(

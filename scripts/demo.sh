@@ -11,7 +11,7 @@ mkdir -p out
 $BIN/pipeline corpus validate annotations/*.jsonl
 if [ ! -d "$MODEL" ]; then
   if [ -d "$DATA/gold" ]; then
-    $BIN/pipeline train --config configs/ner_char.cfg --output models/default --data-dir "$DATA"
+    $BIN/pipeline train --config configs/ner.cfg --output models/default --data-dir "$DATA"
   else
     echo "no shared gold at $DATA: using the rule-only pipeline" >&2
     MODEL=rules
