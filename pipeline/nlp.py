@@ -13,14 +13,9 @@ RULES = "rules"
 
 def register_components() -> None:
     """Import the modules whose ``@Language.factory`` decorators register the custom components."""
-    import importlib
-
-    for mod in ("pipeline.components.numeric", "pipeline.components.places", "pipeline.components.merge"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:  # a component not built yet
-            if exc.name != mod:
-                raise
+    import pipeline.components.merge
+    import pipeline.components.numeric
+    import pipeline.components.places  # noqa: F401
 
 
 def load_nlp(model: str | Path = RULES) -> Language:
