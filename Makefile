@@ -6,7 +6,7 @@ DATA    ?= ../shared
 MODEL   ?= models/default
 CONFIG  ?= configs/ner.cfg
 
-.PHONY: setup demo test test-fast lint format train evaluate bench clean
+.PHONY: setup demo test test-fast lint format train evaluate bench cv clean
 
 $(BIN)/pipeline: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: setup
 	$(BIN)/python benchmarks/places_rules.py
 	$(BIN)/python benchmarks/ablations.py --data-dir $(DATA) --pkuseg-model $(MODEL)/model-best
 	$(BIN)/python benchmarks/tagging_speed.py --model $(MODEL)/model-best --limit-chars 300000
+
+# k-fold cross-validation over the gold reports (trains one model per fold: ~1 h on 2 cores with JOBS=2)
+JOBS ?= 2
+cv: setup
+	$(BIN)/python benchmarks/cross_validation.py --config $(CONFIG) --data-dir $(DATA) --jobs $(JOBS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,11 @@
 """Ablations and baselines on the shared gold dev documents: rules alone, statistical alone, combined
 (per merge policy), characters vs pkuseg words, and jieba.posseg mapped to our labels.
 
-    python benchmarks/ablations.py --char-model models/char-ner/model-best --pkuseg-model models/default/model-best
+    python benchmarks/ablations.py                      # the default model and models/char-ner
+    python benchmarks/ablations.py --model "pkuseg words, no user dictionary=models/nodict/model-best"
+
+Every ``--model NAME=PATH`` is scored statistical alone and combined; the merge-policy variants are scored for
+the default model (``pkuseg words``) only.
 
 Writes ``benchmarks/results/ablations.json`` and ``ablations.md`` (the table quoted in the README).
 """
@@ -86,7 +90,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--char-model", default="models/char-ner/model-best")
-    ap.add_argument("--pkuseg-model", default="models/default/model-best")
+    ap.add_argument("--pkuseg-model", default="models/default/model-best", help="the default model")
+    ap.add_argument("--model", action="append", default=[], help="more models: NAME=PATH (repeatable)")
     ap.add_argument("--output", default=str(RESULTS / "ablations.json"))
     args = ap.parse_args()
     data_dir = resolve_data_dir(args.data_dir)
@@ -94,7 +99,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     results["jieba.posseg baseline"] = score_system("jieba.posseg", docs, jieba_spans)
     results["rules alone"] = score_system("rules alone", docs, nlp_predictor(load_nlp("rules")))
-    for tag, path in (("characters", args.char_model), ("pkuseg words", args.pkuseg_model)):
+    models = [("characters", args.char_model), ("pkuseg words", args.pkuseg_model)]
+    models += [tuple(item.split("=", 1)) for item in args.model]  # type: ignore[misc]
+    for tag, path in models:
         if not Path(path).exists():
             print(f"skipping {tag}: {path} not found")
             continue
@@ -113,7 +120,8 @@ def main() -> None:
                 f"combined ({tag}), numeric {merger.numeric_policy}, places {merger.places_policy} [default]"
             )
             results[name] = score_system(name, docs, nlp_predictor(full))
-            merger = full.get_pipe("entity_merger")
+            if tag != "pkuseg words":
+                continue
             default = (merger.numeric_policy, merger.places_policy)
             for numeric, places in (
                 ("model_first", default[1]),

@@ -12,7 +12,8 @@ RULES = "rules"
 
 
 def register_components() -> None:
-    """Import the modules whose ``@Language.factory`` decorators register the custom components."""
+    """Import the modules that register the custom components (``@Language.factory``) and callbacks."""
+    import pipeline.callbacks
     import pipeline.components.merge
     import pipeline.components.numeric
     import pipeline.components.places  # noqa: F401

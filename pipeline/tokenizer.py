@@ -5,6 +5,13 @@ The ``pkuseg==0.0.25`` wheel on PyPI carries pkuseg's default model (``pkuseg/mo
 SHA-256, converts ``features.pkl`` to spacy-pkuseg's ``features.msgpack`` with an unpickler that refuses every
 class (the file holds only builtin containers), and stores both files in ``models/pkuseg/`` (outside git).
 Nothing loads that pickle at run time.  pkuseg's models are released for research use.
+
+A domain user dictionary (:class:`UserDictionary`: ORG/GPE/LOC surfaces of the training gold plus gazetteer
+names) keeps names such as 东风柳汽 whole; training writes it next to the data and the
+``pipeline.pkuseg_user_words.v1`` callback adds it at initialisation, so it is saved inside the trained model.
+Training documents themselves are tokenised with the names of the *other* documents only (held-out folds):
+otherwise every training name would be one token and the NER would learn that names are single tokens, which
+they are not in new reports.
 """
 
 from __future__ import annotations
@@ -16,13 +23,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import srsly
 
 from pipeline.settings import PKUSEG_DIR
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from pipeline.corpus.gold import GoldDoc
 
 PKUSEG_WHEEL = "pkuseg-0.0.25-cp37-cp37m-manylinux1_x86_64.whl"
 PKUSEG_WHEEL_SHA256 = "6fc2f97d0f66cc6722cf772e65dbcde1b01d8cc53b66ac4aa7bce639de79588f"
@@ -127,7 +142,66 @@ def make_nlp(segmenter: str = "pkuseg", user_words: Iterable[str] = (), model_di
     assert isinstance(tokenizer, ChineseTokenizer)  # the zh tokenizer factory always builds one
     model = model_dir or ensure_pkuseg_model()
     tokenizer.initialize(pkuseg_model=str(model))
-    words = sorted({w.strip() for w in user_words if w and w.strip()})
-    if words:
-        tokenizer.pkuseg_update_user_dict(words)
+    add_user_words(nlp, user_words)
     return nlp
+
+
+def add_user_words(nlp: Language, words: Iterable[str]) -> int:
+    """Add ``words`` to the pkuseg user dictionary of ``nlp`` (no-op for other segmenters); return how many."""
+    from spacy.lang.zh import ChineseTokenizer
+
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, ChineseTokenizer) or tokenizer.pkuseg_seg is None:
+        return 0
+    clean = sorted({w.strip() for w in words if w and w.strip()})
+    if clean:
+        tokenizer.pkuseg_update_user_dict(clean)
+    return len(clean)
+
+
+def set_user_words(nlp: Language, words: Iterable[str]) -> int:
+    """Make ``words`` the whole pkuseg user dictionary of ``nlp`` (spacy-pkuseg's "default" one is empty)."""
+    from spacy.lang.zh import ChineseTokenizer
+
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, ChineseTokenizer) or tokenizer.pkuseg_seg is None:
+        return 0
+    clean = sorted({w.strip() for w in words if w and w.strip()})
+    tokenizer.pkuseg_update_user_dict(clean, reset=True)
+    return len(clean)
+
+
+def _is_name_word(word: str, min_chars: int) -> bool:
+    """Worth a dictionary entry: long enough, no digits, spaces or punctuation (those are not names' parts)."""
+    if len(word) < min_chars:
+        return False
+    return all(unicodedata.category(ch)[0] in "LM" for ch in word)
+
+
+@dataclass
+class UserDictionary:
+    """Which words go into the pkuseg user dictionary (``[pipeline_data.user_dict]`` of a training config)."""
+
+    labels: Sequence[str] = ("ORG", "GPE", "LOC")
+    min_chars: int = 2
+    gazetteer: bool = True
+    held_out_folds: int = 5  # training documents are tokenised without their own names (0: with them)
+
+    def words(self, docs: Iterable[GoldDoc]) -> set[str]:
+        """Entity surfaces with ``labels`` in ``docs`` plus (optionally) every gazetteer name."""
+        found = {d.text[s:e] for d in docs for s, e, lab in d.spans if lab in self.labels}
+        if self.gazetteer:
+            from pipeline.gazetteer import name_index
+
+            found.update(name_index())
+        return {w for w in found if _is_name_word(w, self.min_chars)}
+
+
+def read_words(path: str | Path) -> list[str]:
+    """One word per line (blank lines ignored)."""
+    return [w.strip() for w in Path(path).read_text(encoding="utf-8").splitlines() if w.strip()]
+
+
+def write_words(words: Iterable[str], path: Path) -> Path:
+    path.write_text("".join(f"{w}\n" for w in sorted(set(words))), encoding="utf-8")
+    return path

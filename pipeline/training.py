@@ -17,6 +17,7 @@ from spacy import util
 
 from pipeline.corpus.build import Source, build_corpus
 from pipeline.settings import PROJECT_ROOT, resolve_data_dir
+from pipeline.tokenizer import UserDictionary, read_words
 
 
 @dataclass
@@ -27,6 +28,7 @@ class DataPlan:
     seed: int
     chunk_chars: int
     segmenter: str
+    user_dict: UserDictionary | None = None
 
 
 def _root_path(value: str, data_dir: Path | None) -> Path:
@@ -63,16 +65,28 @@ def data_plan(config: dict[str, Any], data_dir: Path | None, converted_dir: Path
             path = _convert_source(name, fmt, paths, converted_dir)
         else:
             path = paths[0]
-        sources.append(Source(path, float(src.get("weight", 1.0)), src.get("split")))
+        user_words = bool(src.get("user_words", not fmt))  # public corpora: not by default
+        sources.append(Source(path, float(src.get("weight", 1.0)), src.get("split"), user_words))
     splits = section.get("splits")
     tokenizer = config["nlp"]["tokenizer"]
+    segmenter = tokenizer.get("segmenter", "char")
+    ud = section.get("user_dict", {})
+    user_dict = None
+    if ud.get("enabled", False) and segmenter == "pkuseg":
+        user_dict = UserDictionary(
+            labels=tuple(ud.get("labels", ("ORG", "GPE", "LOC"))),
+            min_chars=int(ud.get("min_chars", 2)),
+            gazetteer=bool(ud.get("gazetteer", True)),
+            held_out_folds=int(ud.get("held_out_folds", 5)),
+        )
     return DataPlan(
         sources=sources,
         splits_file=_root_path(splits, data_dir) if splits else None,
         dev_fraction=float(section.get("dev_fraction", 0.2)),
         seed=int(section.get("seed", 0)),
         chunk_chars=int(section.get("chunk_chars", 0)),
-        segmenter=tokenizer.get("segmenter", "char"),
+        segmenter=segmenter,
+        user_dict=user_dict,
     )
 
 
@@ -97,7 +111,15 @@ def prepare_data(
     plan = data_plan(config, data_dir, corpus_dir / "converted")
     nlp = make_nlp(plan.segmenter)
     res = build_corpus(
-        nlp, plan.sources, corpus_dir, plan.splits_file, plan.dev_fraction, 0.0, plan.seed, plan.chunk_chars
+        nlp,
+        plan.sources,
+        corpus_dir,
+        plan.splits_file,
+        plan.dev_fraction,
+        0.0,
+        plan.seed,
+        plan.chunk_chars,
+        plan.user_dict,
     )
     (corpus_dir / "build.json").write_text(
         json.dumps(
@@ -106,6 +128,7 @@ def prepare_data(
                 "entities": res.report.entities,
                 "misaligned": len(res.report.misaligned),
                 "tokens_split": res.report.tokens_split,
+                "user_words": len(read_words(res.files["user_words"])) if "user_words" in res.files else 0,
                 "sources": [str(s.path) for s in plan.sources],
             },
             ensure_ascii=False,
@@ -132,6 +155,8 @@ def train(
     files = prepare_data(config_path, output, ddir, overrides)
     config = util.load_config(config_path, interpolate=False)
     all_overrides: dict[str, Any] = {"paths.train": str(files["train"]), "paths.dev": str(files["dev"])}
+    if "user_words" in files:
+        all_overrides["paths.user_words"] = str(files["user_words"])
     if config["nlp"]["tokenizer"].get("segmenter") == "pkuseg":
         from pipeline.tokenizer import ensure_pkuseg_model
 

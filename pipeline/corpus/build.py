@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from spacy.language import Language
 
 from pipeline.corpus.docbin import BuildReport, split_documents, write_docbin
 from pipeline.corpus.gold import GoldDoc
+from pipeline.tokenizer import UserDictionary, set_user_words, write_words
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Source:
     path: Path
     weight: float = 1.0  # < 1: fraction of documents sampled; > 1: documents repeated
     split: str | None = None  # "train" | "dev" | "test" | None (= split by fraction / splits file)
+    user_words: bool = True  # its training documents' names feed the pkuseg user dictionary
 
 
 @dataclass
@@ -106,21 +109,65 @@ def build_corpus(
     test_fraction: float = 0.0,
     seed: int = 0,
     chunk_chars: int = 0,
+    user_dict: UserDictionary | None = None,
 ) -> BuildResult:
-    """Read (validated) sources, split by document, chunk training documents, write ``{split}.spacy``."""
+    """Read (validated) sources, split by document, chunk training documents, write ``{split}.spacy``.
+
+    With ``user_dict`` (pkuseg only), the names of the training documents (of sources with ``user_words``)
+    and the gazetteer form the tokenizer's user dictionary, written to ``user_words.txt``
+    (``result.files["user_words"]``) for the training config to load; dev/test documents are tokenised with
+    it.  Training documents are dealt into ``user_dict.held_out_folds`` folds by document id and each fold is
+    tokenised with the names of the other folds only, as a new report would be.
+    """
     from pipeline.corpus.gold import read_jsonl
 
     loaded = [(s, read_jsonl(s.path)) for s in sources]
     parts = assign_splits(loaded, splits_file, dev_fraction, test_fraction, seed)
     result = BuildResult()
     output_dir.mkdir(parents=True, exist_ok=True)
+    prepare_train = None
+    if user_dict is not None:
+        eligible = {id(d) for s, docs in loaded if s.user_words for d in docs}
+        named = [d for d in parts["train"] if id(d) in eligible]
+        all_words = user_dict.words(named)
+        result.files["user_words"] = write_words(all_words, output_dir / "user_words.txt")
+        set_user_words(nlp, all_words)
+        if user_dict.held_out_folds > 1:
+            prepare_train = _held_out_dictionaries(nlp, user_dict, named, all_words)
     for name, docs in parts.items():
         if not docs and name == "test":
             continue
         if name == "train" and chunk_chars:
             docs = [piece for d in docs for piece in chunk_document(d, chunk_chars)]
         path = output_dir / f"{name}.spacy"
-        result.counts[name] = write_docbin(nlp, docs, path, result.report)
+        prepare = prepare_train if name == "train" else None
+        result.counts[name] = write_docbin(nlp, docs, path, result.report, prepare)
         result.files[name] = path
         (output_dir / f"{name}.ids.txt").write_text("\n".join(d.id for d in docs) + "\n", encoding="utf-8")
+        if prepare is not None:
+            set_user_words(nlp, all_words)
     return result
+
+
+def _fold_of(doc_id: str, folds: int) -> int:
+    return zlib.crc32(doc_id.encode("utf-8")) % folds
+
+
+def _held_out_dictionaries(
+    nlp: Language, user_dict: UserDictionary, named: list[GoldDoc], all_words: set[str]
+) -> Callable[[GoldDoc], None]:
+    """A ``prepare`` hook for :func:`write_docbin`: before a training document (or a chunk of one) from fold
+    *k* is tokenised, the dictionary becomes the names of the other folds; other documents get ``all_words``."""
+    folds = user_dict.held_out_folds
+    named_ids = {d.id for d in named}
+    words = {k: user_dict.words(d for d in named if _fold_of(d.id, folds) != k) for k in range(folds)}
+    current: list[int | None] = [None]
+
+    def prepare(gold: GoldDoc) -> None:
+        root = str(gold.meta.get("parent_id", gold.id))
+        fold = _fold_of(root, folds) if root in named_ids else None
+        if fold != current[0]:
+            set_user_words(nlp, all_words if fold is None else words[fold])
+            current[0] = fold
+
+    return prepare

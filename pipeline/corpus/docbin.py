@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,12 +111,21 @@ def split_documents(
 
 
 def write_docbin(
-    nlp: Language, docs: Iterable[GoldDoc], path: str | Path, report: BuildReport | None = None
+    nlp: Language,
+    docs: Iterable[GoldDoc],
+    path: str | Path,
+    report: BuildReport | None = None,
+    prepare: Callable[[GoldDoc], None] | None = None,
 ) -> int:
-    """Convert gold documents and save them as a ``.spacy`` file; return how many were written."""
+    """Convert gold documents and save them as a ``.spacy`` file; return how many were written.
+
+    ``prepare(gold)`` runs before each document is tokenised (e.g. to switch the tokenizer's user dictionary).
+    """
     db = DocBin(store_user_data=True)
     n = 0
     for gold in docs:
+        if prepare is not None:
+            prepare(gold)
         db.add(gold_to_doc(nlp, gold, report))
         n += 1
     path = Path(path)

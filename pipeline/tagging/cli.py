@@ -47,8 +47,14 @@ def tag_command(
     ),
     text_field: str = typer.Option("text", help="The text field (.jsonl) or column (.csv/.parquet)."),
     id_field: str = typer.Option("id", help="The id field/column (missing ids become FILE:LINE)."),
-    n_process: int = typer.Option(1, "--n-process", "-j", min=1, help="Worker processes for nlp.pipe."),
-    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, min=1, help="Texts per nlp.pipe batch."),
+    n_process: int = typer.Option(
+        1, "--n-process", "-j", min=1, help="Worker processes (forked; they share the loaded model)."
+    ),
+    batch_size: int = typer.Option(
+        DEFAULT_BATCH_SIZE,
+        min=1,
+        help="Pieces (see --split-chars) per nlp.pipe batch, one task for a worker.",
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run with the same options."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any document was skipped or failed."),
     engine: Engine = typer.Option(Engine.local, help="local: this machine; dask: a Dask cluster."),

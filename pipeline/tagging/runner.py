@@ -1,24 +1,27 @@
 """Batch tagging on one machine: ``nlp.pipe`` with batching and processes, long documents split, resumable output.
 
 Flow: readers yield documents (or skip records) in a fixed order → long texts are cut into pieces at paragraph,
-then sentence, then clause boundaries (offsets mapped back) → ``nlp.pipe`` → entities are regrouped per document
+then sentence, then clause boundaries (offsets mapped back) → ``nlp.pipe`` in batches (in forked worker processes with ``n_process > 1``) → entities are regrouped per document
 → every ``checkpoint_every`` documents a *part* is written atomically into a hidden state directory beside the
 output (``.OUT.partial/``), followed by a ledger file naming the documents it covers.  At the end the parts are
 concatenated into the output (atomically) and the state directory is removed.  ``resume=True`` keeps the
 committed parts, skips the documents they cover and goes on; because parts are concatenated in input order, the
-output is the same as an uninterrupted run's.  A document whose tagging raises is retried alone and, if it fails
-again, recorded as *failed*; nothing else is lost.
+output is the same as an uninterrupted run's.  A batch whose tagging raises is retried piece by piece; a document
+with a piece that fails again is recorded as *failed*; nothing else is lost.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
 import re
 import shutil
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +40,8 @@ from pipeline.tagging.readers import (
 from pipeline.tagging.records import Entity, TaggedDoc, doc_entities
 from pipeline.tagging.writers import OutputFormat, atomic_open, format_for
 
-DEFAULT_SPLIT_CHARS = 2000
-DEFAULT_BATCH_SIZE = 8
+DEFAULT_SPLIT_CHARS = 500
+DEFAULT_BATCH_SIZE = 32
 DEFAULT_CHECKPOINT_EVERY = 500
 CHECKPOINT_SECONDS = 60.0
 
@@ -129,23 +132,18 @@ class _Piece:
 
 
 class _PieceFeed:
-    """The texts handed to ``nlp.pipe``; remembers which pieces are in flight and the input order.
-
-    A plain iterator class (not a generator) so that a pipe that dies can be replaced by a new one that goes on
-    reading from the same feed without losing a piece.
-    """
+    """Pieces of the input documents, in order; remembers the input order until documents are complete."""
 
     def __init__(self, items: Iterable[InputDoc | Skipped], split_chars: int) -> None:
         self.source = iter(items)
         self.split_chars = split_chars
         self.queued: deque[_Piece] = deque()  # pieces of the current document not yet handed out
-        self.pending: deque[_Piece] = deque()  # handed to nlp.pipe, result not yet received
         self.order: deque[_DocAcc | Skipped] = deque()  # input order, until yielded
 
     def __iter__(self) -> _PieceFeed:
         return self
 
-    def __next__(self) -> str:
+    def __next__(self) -> _Piece:
         while not self.queued:
             item = next(self.source)
             if isinstance(item, Skipped):
@@ -155,9 +153,11 @@ class _PieceFeed:
             acc = _DocAcc(item, len(parts))
             self.order.append(acc)
             self.queued.extend(_Piece(acc, off, txt) for off, txt in parts)
-        piece = self.queued.popleft()
-        self.pending.append(piece)
-        return piece.text
+        return self.queued.popleft()
+
+    def batches(self, size: int) -> Iterator[list[_Piece]]:
+        while batch := list(itertools.islice(self, size)):
+            yield batch
 
     def ready(self) -> Iterator[TaggedDoc | Skipped]:
         """Finished documents and skip records at the head of the input order."""
@@ -174,6 +174,66 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {msg[-1] if msg else ''}".rstrip(": ")
 
 
+PieceResult = list[Entity] | str  # the entities of a piece, or why tagging it failed
+
+
+def tag_pieces(nlp: Language, pieces: list[tuple[int, str]]) -> list[PieceResult]:
+    """Tag ``(offset, text)`` pieces as one ``nlp.pipe`` batch: entities with offsets shifted by ``offset``.
+
+    When the batch raises, its pieces are tagged one by one and a piece that raises again gets the error
+    message instead of entities, so one bad text never costs the others.
+    """
+    try:
+        docs = nlp.pipe((text for _, text in pieces), batch_size=max(1, len(pieces)))
+        return [doc_entities(doc, off) for (off, _), doc in zip(pieces, docs, strict=True)]
+    except Exception:
+        out: list[PieceResult] = []
+        for off, text in pieces:
+            try:
+                out.append(doc_entities(nlp(text), off))
+            except Exception as exc:
+                out.append(_describe(exc))
+        return out
+
+
+_WORKER_NLP: Language | None = None  # the pipeline a forked worker process inherits
+
+
+def _tag_in_worker(pieces: list[tuple[int, str]]) -> list[PieceResult]:
+    assert _WORKER_NLP is not None, "worker started without a pipeline"
+    return tag_pieces(_WORKER_NLP, pieces)
+
+
+def _tagged_batches(
+    nlp: Language, batches: Iterator[list[_Piece]], n_process: int
+) -> Iterator[tuple[list[_Piece], list[PieceResult]]]:
+    """``(batch, results)`` in input order; with ``n_process > 1`` from forked workers sharing the loaded model.
+
+    Workers send back entity records, not ``Doc`` objects, so the parent only reads, regroups and writes; at
+    most ``2 * n_process`` batches are in flight, so memory stays flat however long the input is.
+    """
+    if n_process <= 1:
+        for batch in batches:
+            yield batch, tag_pieces(nlp, [(p.offset, p.text) for p in batch])
+        return
+    global _WORKER_NLP
+    _WORKER_NLP = nlp
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx) as pool:
+            inflight: deque[tuple[list[_Piece], Future[list[PieceResult]]]] = deque()
+            for batch in batches:
+                inflight.append((batch, pool.submit(_tag_in_worker, [(p.offset, p.text) for p in batch])))
+                if len(inflight) >= 2 * n_process:
+                    done, future = inflight.popleft()
+                    yield done, future.result()
+            while inflight:
+                done, future = inflight.popleft()
+                yield done, future.result()
+    finally:
+        _WORKER_NLP = None
+
+
 def tag_documents(
     nlp: Language,
     items: Iterable[InputDoc | Skipped],
@@ -182,35 +242,22 @@ def tag_documents(
     batch_size: int = DEFAULT_BATCH_SIZE,
     split_chars: int = DEFAULT_SPLIT_CHARS,
 ) -> Iterator[TaggedDoc | Skipped]:
-    """Tag ``items`` with ``nlp.pipe``; yield a :class:`TaggedDoc` or a :class:`Skipped` for each, in order.
+    """Tag ``items``; yield a :class:`TaggedDoc` or a :class:`Skipped` for each, in input order.
 
-    Texts are passed to ``nlp.pipe`` as plain strings so that with ``n_process > 1`` tokenisation happens in the
-    worker processes.  When the pipe raises, the pieces in flight are tagged one by one in this process; a
-    piece that raises again marks its document *failed*; then a new pipe goes on with the rest.
+    Documents are cut into pieces of at most ``split_chars`` characters, tagged in batches of ``batch_size``
+    pieces (in ``n_process`` worker processes when > 1) and regrouped; a document with a piece that cannot be
+    tagged is *failed*, with the reason.
     """
     feed = _PieceFeed(items, split_chars)
-    while True:
-        try:
-            for doc in nlp.pipe(feed, batch_size=batch_size, n_process=n_process):
-                piece = feed.pending.popleft()
-                piece.acc.entities += doc_entities(doc, piece.offset)
-                piece.acc.done += 1
-                yield from feed.ready()
-            yield from feed.ready()
-            return
-        except Exception as exc:
-            if not feed.pending:  # not a document's fault (e.g. the pipe could not start)
-                raise
-            first_error = _describe(exc)
-            retry = list(feed.pending)
-            feed.pending.clear()
-            for piece in retry:
-                try:
-                    piece.acc.entities += doc_entities(nlp(piece.text), piece.offset)
-                except Exception as piece_exc:
-                    piece.acc.error = _describe(piece_exc) or first_error
-                piece.acc.done += 1
-            yield from feed.ready()
+    for batch, results in _tagged_batches(nlp, feed.batches(batch_size), n_process):
+        for piece, result in zip(batch, results, strict=True):
+            if isinstance(result, str):
+                piece.acc.error = piece.acc.error or result
+            else:
+                piece.acc.entities += result
+            piece.acc.done += 1
+        yield from feed.ready()
+    yield from feed.ready()
 
 
 # ---------------------------------------------------------------- resumable runs
