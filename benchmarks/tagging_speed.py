@@ -86,6 +86,29 @@ def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: in
         done = time.perf_counter()
         assert summary.done == len(docs), summary.line()
         extra = {"entities": summary.entities, "components": nlp.pipe_names}
+    elif stage == "components":
+        sys.path.insert(0, str(ROOT))
+        from pipeline.nlp import load_nlp
+        from pipeline.tagging.runner import DEFAULT_SPLIT_CHARS, split_text
+
+        nlp = load_nlp(model)
+        loaded = time.perf_counter()
+        pieces = [piece for t in texts for _, piece in split_text(t, DEFAULT_SPLIT_CHARS)]
+        start = time.perf_counter()
+        docs = [nlp.make_doc(p) for p in pieces]
+        per_stage = {"tokenizer": time.perf_counter() - start}
+        for name, proc in nlp.pipeline:
+            start = time.perf_counter()
+            if hasattr(proc, "pipe"):
+                docs = list(proc.pipe(docs, batch_size=batch_size))
+            else:
+                docs = [proc(d) for d in docs]
+            per_stage[name] = time.perf_counter() - start
+        done = time.perf_counter()
+        extra = {
+            "stage_chars_per_second": {k: round(chars / v) for k, v in per_stage.items()},
+            "stage_share": {k: round(v / sum(per_stage.values()), 3) for k, v in per_stage.items()},
+        }
     elif stage == "jieba":
         import jieba
         import jieba.posseg as pseg
@@ -123,6 +146,7 @@ def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: in
 STAGES = [
     ("pipeline", 1, "pipeline tag (full pipeline), 1 process"),
     ("pipeline", 2, "pipeline tag (full pipeline), 2 processes"),
+    ("components", 1, "full pipeline stage by stage, 1 process"),
     ("jieba", 1, "jieba.posseg, 1 process"),
     ("pkuseg", 1, "pkuseg segmentation only, 1 process"),
 ]
@@ -167,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
             print(f"{name}: {row['chars_per_second']:,} chars/s", file=sys.stderr)
 
+    speed = {(r["stage"], r["processes"]): r["chars_per_second"] for r in results}
+    ratios = {
+        "pipeline_2_vs_1_process": round(speed[("pipeline", 2)] / speed[("pipeline", 1)], 2),
+        "pipeline_2_processes_vs_jieba_posseg": round(speed[("pipeline", 2)] / speed[("jieba", 1)], 2),
+        "pipeline_2_processes_vs_pkuseg_alone": round(speed[("pipeline", 2)] / speed[("pkuseg", 1)], 2),
+        "pkuseg_alone_vs_jieba_posseg": round(speed[("pkuseg", 1)] / speed[("jieba", 1)], 2),
+    }
     report = {
         "benchmark": "tagging_speed",
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -180,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
         },
         "results": results,
+        "ratios": ratios,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -200,6 +232,13 @@ def table(report: dict) -> str:
             f"{r['name']:<44} {r['chars_per_second']:>10,} {r['load_seconds']:>7.1f} {r['seconds']:>7.1f} "
             f"{r['peak_rss_mb']:>8.0f} {r['peak_rss_workers_mb']:>10.0f} {r['load_average_before']:>7.2f}"
         )
+    lines.append("")
+    lines += [f"{k}: {v}" for k, v in report["ratios"].items()]
+    for r in report["results"]:
+        if "stage_chars_per_second" in r:
+            lines.append("\nstage by stage (chars/s alone, share of the time):")
+            for name, cps in r["stage_chars_per_second"].items():
+                lines.append(f"  {name:<20} {cps:>10,} {r['stage_share'][name]:>7.1%}")
     return "\n".join(lines)
 
 

@@ -51,7 +51,10 @@ def test_build_corpus_user_dictionary_holds_out_each_documents_own_names(tmp_pat
     splits = tmp_path / "splits.json"
     splits.write_text(json.dumps({"train": [d.id for d in [*train, solo]], "dev": ["d0"]}), encoding="utf-8")
     nlp = make_nlp()
-    sources = [Source(tmp_path / "g.jsonl"), Source(tmp_path / "public.jsonl", split="train", user_words=False)]
+    sources = [
+        Source(tmp_path / "g.jsonl"),
+        Source(tmp_path / "public.jsonl", split="train", user_words=False),
+    ]
     user_dict = UserDictionary(gazetteer=False, held_out_folds=5)
     res = build_corpus(nlp, sources, tmp_path / "out", splits, user_dict=user_dict)
     assert read_words(res.files["user_words"]) == ["东风柳汽", "北部湾港"]  # not dev's 玉柴集团, not public

@@ -37,8 +37,11 @@ def test_data_plan_reads_sources(tmp_path: Path) -> None:
     pkuseg_cfg = util.load_config(CONFIGS_DIR / "ner.cfg", interpolate=False)
     for name in public:
         pkuseg_cfg["pipeline_data"]["sources"][name]["enabled"] = False
+    assert data_plan(pkuseg_cfg, tmp_path).user_dict is None  # off by default (README: ablations)
+    pkuseg_cfg["pipeline_data"]["user_dict"]["enabled"] = True
     pkuseg_plan = data_plan(pkuseg_cfg, tmp_path)
     assert pkuseg_plan.user_dict is not None and pkuseg_plan.user_dict.gazetteer
+    assert pkuseg_plan.user_dict.held_out_folds == 5
     assert tuple(pkuseg_plan.user_dict.labels) == ("ORG", "GPE", "LOC")
     with pytest.raises(FileNotFoundError, match="needs the shared data directory"):
         data_plan(cfg, None)
@@ -68,6 +71,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         "training.max_steps": 300,
         "training.optimizer.learn_rate": 0.003,
         "training.eval_frequency": 100,
+        "pipeline_data.user_dict.enabled": True,
     }
     best = train(CONFIGS_DIR / "ner.cfg", tmp_path / "model", data_dir=tmp_path, overrides=overrides)
     assert (best / "meta.json").exists() and (tmp_path / "model" / "model-last").exists()
