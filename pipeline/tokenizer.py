@@ -146,28 +146,19 @@ def make_nlp(segmenter: str = "pkuseg", user_words: Iterable[str] = (), model_di
     return nlp
 
 
-def add_user_words(nlp: Language, words: Iterable[str]) -> int:
-    """Add ``words`` to the pkuseg user dictionary of ``nlp`` (no-op for other segmenters); return how many."""
+def add_user_words(nlp: Language, words: Iterable[str], reset: bool = False) -> int:
+    """Add ``words`` to the pkuseg user dictionary of ``nlp`` (no-op for other segmenters); return how many.
+
+    ``reset=True`` makes them the whole dictionary (spacy-pkuseg's "default" dictionary is empty).
+    """
     from spacy.lang.zh import ChineseTokenizer
 
     tokenizer = nlp.tokenizer
     if not isinstance(tokenizer, ChineseTokenizer) or tokenizer.pkuseg_seg is None:
         return 0
     clean = sorted({w.strip() for w in words if w and w.strip()})
-    if clean:
-        tokenizer.pkuseg_update_user_dict(clean)
-    return len(clean)
-
-
-def set_user_words(nlp: Language, words: Iterable[str]) -> int:
-    """Make ``words`` the whole pkuseg user dictionary of ``nlp`` (spacy-pkuseg's "default" one is empty)."""
-    from spacy.lang.zh import ChineseTokenizer
-
-    tokenizer = nlp.tokenizer
-    if not isinstance(tokenizer, ChineseTokenizer) or tokenizer.pkuseg_seg is None:
-        return 0
-    clean = sorted({w.strip() for w in words if w and w.strip()})
-    tokenizer.pkuseg_update_user_dict(clean, reset=True)
+    if clean or reset:
+        tokenizer.pkuseg_update_user_dict(clean, reset=reset)
     return len(clean)
 
 

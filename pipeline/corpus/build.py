@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from pipeline.corpus.docbin import BuildReport, split_documents, write_docbin
 from pipeline.corpus.gold import GoldDoc
-from pipeline.tokenizer import UserDictionary, set_user_words, write_words
+from pipeline.tokenizer import UserDictionary, add_user_words, write_words
 
 
 @dataclass
@@ -131,7 +131,7 @@ def build_corpus(
         named = [d for d in parts["train"] if id(d) in eligible]
         all_words = user_dict.words(named)
         result.files["user_words"] = write_words(all_words, output_dir / "user_words.txt")
-        set_user_words(nlp, all_words)
+        add_user_words(nlp, all_words, reset=True)
         if user_dict.held_out_folds > 1:
             prepare_train = _held_out_dictionaries(nlp, user_dict, named, all_words)
     for name, docs in parts.items():
@@ -145,7 +145,7 @@ def build_corpus(
         result.files[name] = path
         (output_dir / f"{name}.ids.txt").write_text("\n".join(d.id for d in docs) + "\n", encoding="utf-8")
         if prepare is not None:
-            set_user_words(nlp, all_words)
+            add_user_words(nlp, all_words, reset=True)
     return result
 
 
@@ -167,7 +167,7 @@ def _held_out_dictionaries(
         root = str(gold.meta.get("parent_id", gold.id))
         fold = _fold_of(root, folds) if root in named_ids else None
         if fold != current[0]:
-            set_user_words(nlp, all_words if fold is None else words[fold])
+            add_user_words(nlp, all_words if fold is None else words[fold], reset=True)
             current[0] = fold
 
     return prepare

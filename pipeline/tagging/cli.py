@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -77,42 +78,26 @@ def tag_command(
 ) -> None:
     """Tag reports with a trained model (or the rules): every entity with its normalised value, place code,
     sentence.  Unreadable files are skipped and listed (OUT.skipped.jsonl); see the summary at the end."""
+    common: dict[str, Any] = {
+        "glob": glob,
+        "text_field": text_field,
+        "id_field": id_field,
+        "batch_size": batch_size,
+        "resume": resume,
+        "max_chars": max_chars,
+        "split_chars": split_chars,
+        "progress": progress,
+    }
     try:
         if engine is Engine.dask:
             from pipeline.tagging.dask_engine import run_dask
 
-            summary = run_dask(
-                inputs,
-                output,
-                model,
-                scheduler=scheduler,
-                n_workers=n_process,
-                glob=glob,
-                text_field=text_field,
-                id_field=id_field,
-                batch_size=batch_size,
-                resume=resume,
-                max_chars=max_chars,
-                split_chars=split_chars,
-                progress=progress,
-            )
+            summary = run_dask(inputs, output, model, scheduler=scheduler, n_workers=n_process, **common)
         else:
             from pipeline.tagging.runner import run_tagging
 
             summary = run_tagging(
-                inputs,
-                output,
-                model,
-                n_process=n_process,
-                checkpoint_every=checkpoint_every,
-                glob=glob,
-                text_field=text_field,
-                id_field=id_field,
-                batch_size=batch_size,
-                resume=resume,
-                max_chars=max_chars,
-                split_chars=split_chars,
-                progress=progress,
+                inputs, output, model, n_process=n_process, checkpoint_every=checkpoint_every, **common
             )
     except (InputError, ResumeError, ValueError, FileNotFoundError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)

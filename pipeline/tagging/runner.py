@@ -1,13 +1,14 @@
 """Batch tagging on one machine: ``nlp.pipe`` with batching and processes, long documents split, resumable output.
 
 Flow: readers yield documents (or skip records) in a fixed order → long texts are cut into pieces at paragraph,
-then sentence, then clause boundaries (offsets mapped back) → ``nlp.pipe`` in batches (in forked worker processes with ``n_process > 1``) → entities are regrouped per document
-→ every ``checkpoint_every`` documents a *part* is written atomically into a hidden state directory beside the
-output (``.OUT.partial/``), followed by a ledger file naming the documents it covers.  At the end the parts are
-concatenated into the output (atomically) and the state directory is removed.  ``resume=True`` keeps the
-committed parts, skips the documents they cover and goes on; because parts are concatenated in input order, the
-output is the same as an uninterrupted run's.  A batch whose tagging raises is retried piece by piece; a document
-with a piece that fails again is recorded as *failed*; nothing else is lost.
+then sentence, then clause boundaries (offsets mapped back) → ``nlp.pipe`` in batches (in forked worker
+processes with ``n_process > 1``) → entities are regrouped per document → every ``checkpoint_every`` documents a
+*part* is written atomically into a hidden state directory beside the output (``.OUT.partial/``), followed by a
+ledger file naming the documents it covers. At the end the parts are concatenated into the output (atomically)
+and the state directory is removed. ``resume=True`` keeps the committed parts, skips the documents they cover
+and goes on; because parts are concatenated in input order, the output is the same as an uninterrupted run's. A
+batch whose tagging raises is retried piece by piece; a document with a piece that fails again is recorded as
+*failed*; nothing else is lost.
 """
 
 from __future__ import annotations
