@@ -9,6 +9,7 @@ one line naming what is wrong (:class:`~pipeline.errors.ModelError`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 
@@ -87,7 +88,7 @@ def _failing_part(path: Path, pipe_names: list[str]) -> str:
         nlp = util.load_model_from_config(util.load_config(path / "config.cfg"), auto_fill=True)
     except Exception:
         return "config.cfg"
-    parts = [("vocab", nlp.vocab), ("tokenizer", nlp.tokenizer)]
+    parts: list[tuple[str, Any]] = [("vocab", nlp.vocab), ("tokenizer", nlp.tokenizer)]
     parts += [(n, nlp.get_pipe(n)) for n in pipe_names]
     for name, obj in parts:
         try:

@@ -168,7 +168,7 @@ def test_bad_settings_file_names_file_and_line(nlp_pkuseg, tmp_path):
 
 
 def test_component_without_data_says_so(nlp_pkuseg):
-    with pytest.raises(ValueError, match="has no data: call nlp.initialize"):
+    with pytest.raises(ValueError, match=r"has no data: call nlp\.initialize"):
         nlp_pkuseg.create_pipe("place_linker")(nlp_pkuseg("广西"))
 
 

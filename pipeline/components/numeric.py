@@ -26,7 +26,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import SimpleFrozenList, ensure_path, filter_spans
+from spacy.util import SimpleFrozenList, filter_spans
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline import NUMERIC_LABELS
@@ -586,14 +586,14 @@ class NumericEntities:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
         """The word lists as ``settings.json`` in ``path``."""
-        path = ensure_path(path)
+        path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "settings.json", self._settings())
 
     def from_disk(
         self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
     ) -> "NumericEntities":
-        self.rules = NumericRules(load_settings(ensure_path(path) / "settings.json"))
+        self.rules = NumericRules(load_settings(Path(path) / "settings.json"))
         return self
 
 

@@ -31,7 +31,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import SimpleFrozenList, ensure_path, filter_spans
+from spacy.util import SimpleFrozenList, filter_spans
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
@@ -430,13 +430,13 @@ class PlaceLinker:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
         """``settings.json`` (readable) and ``gazetteer.msgpack`` (the name index) in ``path``."""
         finder = self._ready()
-        path = ensure_path(path)
+        path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "settings.json", finder.s.to_dict())
         srsly.write_msgpack(path / "gazetteer.msgpack", finder.gazetteer.to_dict())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PlaceLinker":
-        path = ensure_path(path)
+        path = Path(path)
         settings = PlaceSettings.from_dict(
             srsly.read_json(path / "settings.json"), str(path / "settings.json")
         )
