@@ -100,7 +100,7 @@ class Propagator:
         self, text: str, ents: list[Ent], bounds: set[int], places: Iterable[tuple[int, int]] = ()
     ) -> list[Ent]:
         """The entities after the policy (sorted, non-overlapping); ``places``: place candidates' offsets."""
-        place_end = {}
+        place_end: dict[int, int] = {}
         for a, b in places:
             place_end[a] = max(b, place_end.get(a, b))
         labels_of: dict[str, Counter] = {}
