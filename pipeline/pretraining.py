@@ -105,7 +105,9 @@ def pretrain(config_path: Path, output: Path, data_dir: Path, dest: Path = PRETR
     corpus = output / "corpus.spacy"
     if not corpus.exists():
         n, chars = build_pretraining_corpus(data_dir, corpus, segmenter_of(config))
-        (output / "corpus.json").write_text(json.dumps({"paragraphs": n, "characters": chars}), encoding="utf-8")
+        (output / "corpus.json").write_text(
+            json.dumps({"paragraphs": n, "characters": chars}), encoding="utf-8"
+        )
     overrides = {"paths.pretrain_corpus": str(corpus), "paths.pkuseg_model": str(ensure_pkuseg_model())}
     config = config.merge(util.dot_to_dict(overrides))
     config = util.load_config_from_str(config.to_str(), interpolate=True)
