@@ -7,7 +7,7 @@ import typer
 from pipeline.corpus.cli import corpus_app
 from pipeline.doccano.cli import agreement_command, doccano_app
 from pipeline.tagging.cli import tag_command
-from pipeline.training_cli import evaluate_command, setup_command, train_command
+from pipeline.training_cli import evaluate_command, package_command, setup_command, train_command
 
 app = typer.Typer(
     name="pipeline",
@@ -23,6 +23,7 @@ app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown
     train_command
 )
 app.command("evaluate")(evaluate_command)
+app.command("package")(package_command)
 app.command("tag")(tag_command)
 app.command("agreement")(agreement_command)
 

@@ -101,3 +101,17 @@ def evaluate_command(
         with errors.open("w", encoding="utf-8") as fh:
             for rec in ev.errors:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def package_command(
+    model: Path = typer.Argument(..., help="Trained model directory (…/model-best)."),
+    output_dir: Path = typer.Argument(..., help="Where the package folder and its wheel are written."),
+    name: str = typer.Option("reports_ner", help="Package name; installed as zh_<name>."),
+    version: str | None = typer.Option(None, help="Package version (default: this project's version)."),
+) -> None:
+    """Package a trained pipeline as a wheel with `spacy package` (meta: name, version, licence, requirements)."""
+    from pipeline.packaging import package_model
+
+    wheel = package_model(model, output_dir, name, version)
+    typer.echo(f"wheel: {wheel}")
+    typer.echo(f"install it with `pip install {wheel}`, then spacy.load('zh_{name.removeprefix('zh_')}')")
