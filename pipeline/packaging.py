@@ -57,7 +57,7 @@ def package_meta(meta: dict[str, Any], name: str, version: str) -> dict[str, Any
         sources=SOURCES + [s for s in out.get("sources", []) or [] if s not in SOURCES],
     )
     own = f"pipeline>={pipeline.__version__}"
-    requirements = [r for r in out.get("requirements", []) if not r.split(">")[0].split("=")[0] == "pipeline"]
+    requirements = [r for r in out.get("requirements", []) if r.split(">")[0].split("=")[0] != "pipeline"]
     out["requirements"] = [own, *requirements]
     return out
 
