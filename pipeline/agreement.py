@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import LABELS
 from pipeline.corpus.gold import GoldDoc
+from pipeline.errors import PipelineError
 from pipeline.evaluation import PRF, score_spans
 
 CONTEXT_CHARS = 20
@@ -32,7 +33,7 @@ class PairAgreement:
     scores: dict[str, PRF]
 
 
-class AgreementError(ValueError):
+class AgreementError(PipelineError, ValueError):
     """Annotation files cannot be compared; the message names the file and reason."""
 
 

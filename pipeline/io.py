@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -39,6 +40,14 @@ class FileFormatError(PipelineError):
     """A file (settings, JSON) that cannot be read or parsed; the message names the file and line."""
 
 
+class LineError(FileFormatError):
+    """One line of a text file that cannot be read."""
+
+    def __init__(self, path: str | Path, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path, self.line, self.reason = str(path), line, reason
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -60,21 +69,36 @@ def not_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> str:
     )
 
 
-def read_lines(path: str | Path) -> Iterator[Line]:
-    """Every line of ``path``, split on ``\\n`` only (a ``\\r`` before it is dropped; a BOM on line 1 too)."""
+def _decode_lines(raw_lines: Iterable[bytes]) -> Iterator[Line]:
     offset = 0
-    with Path(path).open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):  # binary files split on b"\n" only
-            base = offset
-            offset += len(raw)
-            body = raw[:-1] if raw.endswith(b"\n") else raw
-            body = body[:-1] if body.endswith(b"\r") else body
-            try:
-                text = body.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield Line(number, base, "", not_utf8(body, exc, base))
-                continue
-            yield Line(number, base, text)
+    for number, raw in enumerate(raw_lines, start=1):
+        base = offset
+        offset += len(raw)
+        body = raw[:-1] if raw.endswith(b"\n") else raw
+        body = body[:-1] if body.endswith(b"\r") else body
+        try:
+            text = body.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield Line(number, base, "", not_utf8(body, exc, base))
+            continue
+        yield Line(number, base, text)
+
+
+def read_lines(path: str | Path) -> Iterator[Line]:
+    """Every line of ``path``, split on ``\n`` only (a ``\r`` before it is dropped; a BOM on line 1 too)."""
+    with Path(path).open("rb") as fh:  # binary files split on b"\n" only
+        yield from _decode_lines(fh)
+
+
+def read_text_lines(path: str | Path) -> list[str]:
+    """Every line of a UTF-8 text file (see :func:`read_lines`); :class:`LineError` at a line that is not
+    UTF-8."""
+    out: list[str] = []
+    for line in read_lines(path):
+        if line.error:
+            raise LineError(path, line.number, line.error)
+        out.append(line.text)
+    return out
 
 
 def lone_surrogate(text: str) -> str | None:
@@ -124,10 +148,8 @@ class JsonLine:
     error: str | None = None
 
 
-def read_jsonl(path: str | Path) -> Iterator[JsonLine]:
-    """Every non-blank line of a JSON Lines file, parsed with :func:`parse_json`; a bad line is reported and
-    the next one read (the caller decides whether a bad line is fatal)."""
-    for line in read_lines(path):
+def _parse_lines(lines: Iterable[Line]) -> Iterator[JsonLine]:
+    for line in lines:
         if line.error:
             yield JsonLine(line.number, error=line.error)
             continue
@@ -137,6 +159,17 @@ def read_jsonl(path: str | Path) -> Iterator[JsonLine]:
             yield JsonLine(line.number, parse_json(line.text))
         except ValueError as exc:
             yield JsonLine(line.number, error=str(exc))
+
+
+def read_jsonl(path: str | Path) -> Iterator[JsonLine]:
+    """Every non-blank line of a JSON Lines file, parsed with :func:`parse_json`; a bad line is reported and
+    the next one read (the caller decides whether a bad line is fatal)."""
+    yield from _parse_lines(read_lines(path))
+
+
+def loads_jsonl(data: bytes) -> Iterator[JsonLine]:
+    """:func:`read_jsonl` for JSON Lines held in memory (e.g. a member of a zip file)."""
+    yield from _parse_lines(_decode_lines(io.BytesIO(data)))
 
 
 def read_json(path: str | Path, what: str = "JSON file") -> Any:
