@@ -110,7 +110,7 @@ def test_kill_9_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pat
             _command(inputs, out, *options, *resume), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         target = _ledgers(out) + rng.randint(1, 8)
-        _wait_for(proc, lambda target=target: _ledgers(out) >= target and len(_descendants(proc)) >= 2)
+        _wait_for(proc, lambda t=target, p=proc: _ledgers(out) >= t and len(_descendants(p)) >= 2)
         time.sleep(rng.uniform(0, 0.4))
         workers = _descendants(proc)
         if proc.poll() is not None:
@@ -136,7 +136,9 @@ def test_sigterm_stops_the_run_and_its_workers_and_resume_finishes_it(tmp_path):
     before = _hashes(inputs)
     out = tmp_path / "out.jsonl"
     options = ["-j", "2", "--checkpoint-every", "10", "--batch-size", "8", "--no-progress"]
-    proc = subprocess.Popen(_command(inputs, out, *options), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _command(inputs, out, *options), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _wait_for(proc, lambda: _ledgers(out) >= 3 and len(_descendants(proc)) >= 2)
     workers = _descendants(proc)
     assert len(workers) >= 2 and proc.poll() is None
@@ -144,7 +146,9 @@ def test_sigterm_stops_the_run_and_its_workers_and_resume_finishes_it(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     state = RunFiles(out).state_dir
-    assert err.decode().rstrip().endswith(f"interrupted: committed work is kept in {state}; rerun with --resume")
+    assert (
+        err.decode().rstrip().endswith(f"interrupted: committed work is kept in {state}; rerun with --resume")
+    )
     assert _gone(workers)
     resumed = subprocess.run(_command(inputs, out, *options, "--resume"), capture_output=True, text=True)
     assert resumed.returncode == 0 and "resuming: " in resumed.stderr
@@ -158,7 +162,10 @@ def test_a_second_run_on_the_same_output_refuses_and_the_first_keeps_its_documen
     first_inputs = _inputs(tmp_path, 300) / "many.jsonl"
     second_inputs = tmp_path / "second.jsonl"
     second_inputs.write_text(
-        "".join(json.dumps({"id": f"x{i}", "text": SENTENCES[i % 4]}, ensure_ascii=False) + "\n" for i in range(25))
+        "".join(
+            json.dumps({"id": f"x{i}", "text": SENTENCES[i % 4]}, ensure_ascii=False) + "\n"
+            for i in range(25)
+        )
     )
     out = tmp_path / "out.jsonl"
     first = subprocess.Popen(

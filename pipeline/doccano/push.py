@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacy.language import Language
+
 from pipeline import LABELS
 from pipeline.corpus.validate import check_spans
 from pipeline.doccano import client as dc
@@ -62,6 +64,7 @@ class PushReport:
     rejected: list[str] = field(default_factory=list)  # one line per problem: "source: doc_id: reason"
     warnings: list[str] = field(default_factory=list)
     upload_errors: list[str] = field(default_factory=list)
+    scored: bool = False  # the model wrote rule candidates to compare with (``--order uncertainty``)
 
     @property
     def ok(self) -> bool:
@@ -83,7 +86,7 @@ def text_sha1(text: str) -> str:
 def read_push_docs(
     inputs: Iterable[str | Path],
     pre_annotations: str = "model",
-    model: str | Path = "rules",
+    model: str | Path | Language = "rules",
     report: PushReport | None = None,
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
 ) -> list[PushDoc]:
@@ -145,7 +148,7 @@ class _RawLabels:
 
 def _model_spans(
     docs: list[PushDoc],
-    model: str | Path,
+    model: str | Path | Language,
     report: PushReport,
     progress: Callable[[Iterable[Any]], Iterable[Any]],
 ) -> None:
@@ -153,8 +156,7 @@ def _model_spans(
     each document's score is its model/rule :func:`~pipeline.doccano.uncertainty.disagreement`."""
     from pipeline.loading import load_model
 
-    nlp = load_model(model)
-    compared = False
+    nlp = model if isinstance(model, Language) else load_model(model)
     texts = (d.text for d in docs)
     for doc, sdoc in zip(docs, progress(nlp.pipe(texts, batch_size=16)), strict=True):
         spans = [(e.start_char, e.end_char, e.label_) for e in sdoc.ents if e.label_ in LABELS]
@@ -167,11 +169,7 @@ def _model_spans(
                 good.append(span)
         doc.spans = good
         doc.score = disagreement(sdoc)
-        compared = compared or has_rule_candidates(sdoc)
-    if not compared:
-        report.warnings.append(
-            f"the model {model} writes no rule candidates: --order uncertainty has nothing to compare (input order)"
-        )
+        report.scored = report.scored or has_rule_candidates(sdoc)
 
 
 def push(
@@ -203,6 +201,10 @@ def push(
     report.already_present = [d.doc_id for d in docs if d.doc_id in present]
     todo = [d for d in docs if d.doc_id not in present]
     if order == "uncertainty":
+        if not report.scored:
+            report.warnings.append(
+                "--order uncertainty: no model pre-annotations with rule candidates to compare; input order kept"
+            )
         todo.sort(key=lambda d: -d.score)  # stable: equal scores keep the input order
     for i in range(0, len(todo), batch_size):
         batch = todo[i : i + batch_size]
