@@ -74,7 +74,9 @@ app = typer.Typer(
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(doccano_app, name="doccano")
 app.command("setup")(setup_command)
-app.command("train")(train_command)
+app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    train_command
+)
 app.command("evaluate")(evaluate_command)
 app.command("tag")(tag_command)
 app.command("agreement")(agreement_command)

@@ -182,9 +182,9 @@ class UserDictionary:
         """Entity surfaces with ``labels`` in ``docs`` plus (optionally) every gazetteer name."""
         found = {d.text[s:e] for d in docs for s, e, lab in d.spans if lab in self.labels}
         if self.gazetteer:
-            from pipeline.gazetteer import name_index
+            from pipeline.gazetteer import default_gazetteer
 
-            found.update(name_index())
+            found.update(default_gazetteer().index)
         return {w for w in found if _is_name_word(w, self.min_chars)}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -26,8 +25,9 @@ def setup_command(
 
 
 def train_command(
+    ctx: typer.Context,
     config: Path = typer.Option(
-        DEFAULT_CONFIG, "--config", "-c", help="spaCy training config with a [pipeline_data] section."
+        DEFAULT_CONFIG, "--config", "-c", help="spaCy training config (with a pipeline_data section)."
     ),
     output: Path = typer.Option(
         MODELS_DIR / "default", "--output", "-o", help="Output directory (model-best, model-last)."
@@ -35,20 +35,22 @@ def train_command(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Shared data directory (default: ../shared)."
     ),
-    override: list[str] = typer.Option(
-        [], "--set", help="Config override, e.g. --set training.max_steps=500"
-    ),
 ) -> None:
-    """Build the training data named in the config, train with spaCy, and score the best model on dev."""
+    """Build the training data named in the config and train the whole pipeline with spaCy.
+
+    Any config setting can be overridden as with `spacy train`, e.g. `--training.max_steps 500` or
+    `--pipeline_data.sources.msra.weight 0.5`.
+    """
+    from spacy.cli._util import parse_config_overrides
+
     from pipeline.training import train
 
-    overrides = {}
-    for item in override:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
+    try:
+        overrides = parse_config_overrides(ctx.args)
+    except SystemExit:
+        raise typer.BadParameter(
+            f"config overrides must be --section.key value pairs, got {ctx.args}"
+        ) from None
     best = train(config, output, data_dir, overrides)
     typer.echo(f"model-best: {best}")
 
@@ -73,13 +75,13 @@ def evaluate_command(
     from pipeline.corpus.gold import read_jsonl
     from pipeline.evaluation import evaluate_nlp, format_table, select_documents
     from pipeline.io import write_json, write_jsonl
-    from pipeline.loading import load_model
+    from pipeline.nlp import load_nlp
     from pipeline.outputs import refuse_inputs_as_outputs
 
     outputs = [p for p in (output, errors) if p is not None]
     refuse_inputs_as_outputs(outputs, [*gold, *([ids] if ids else [])])
     docs = select_documents(read_jsonl(gold), ids, split)
-    nlp = load_model(model)
+    nlp = load_nlp(model)
     ev = evaluate_nlp(nlp, docs, progress=True)
     typer.echo(format_table(ev.scores))
     lo, hi = ev.interval

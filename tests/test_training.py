@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,41 +15,86 @@ from pipeline.corpus.build import chunk_document
 from pipeline.corpus.gold import read_jsonl, write_jsonl
 from pipeline.nlp import load_nlp
 from pipeline.settings import CONFIGS_DIR, PROJECT_ROOT
-from pipeline.training import data_plan, train
+from pipeline.training import ConfigError, load_training_config, resolve_data_spec, resolve_sources, train
 
 SEED = PROJECT_ROOT / "annotations" / "gx-industry-2021.jsonl"
 
 
-def test_data_plan_reads_sources(tmp_path: Path) -> None:
-    from spacy import util
+def _config_without_public_corpora(path: Path = CONFIGS_DIR / "ner.cfg", **more: Any):
+    overrides = {f"pipeline_data.sources.{n}.enabled": False for n in ("peoples_daily", "msra", "uner")}
+    return load_training_config(path, {**overrides, **more})
 
-    cfg = util.load_config(CONFIGS_DIR / "ner_char.cfg", interpolate=False)
-    public = [name for name, src in cfg["pipeline_data"]["sources"].items() if src.get("format")]
-    assert {"peoples_daily", "msra", "uner"} <= set(public)
-    for name in public:
-        cfg["pipeline_data"]["sources"][name]["enabled"] = False
+
+def test_data_spec_reads_sources(tmp_path: Path) -> None:
+    full = resolve_data_spec(load_training_config(CONFIGS_DIR / "ner.cfg"))
+    assert {"peoples_daily", "msra", "uner"} <= {n for n, s in full.sources.items() if s.format}
+    spec = resolve_data_spec(_config_without_public_corpora())
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "reports.jsonl").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    plan = data_plan(cfg, tmp_path)
-    by_name = {s.path.name: s for s in plan.sources}
+    by_name = {s.path.name: s for s in resolve_sources(spec, tmp_path, None)}
     assert set(by_name) == {"reports.jsonl", "gx-industry-2021.jsonl"}
-    assert by_name["gx-industry-2021.jsonl"].split == "train" and plan.segmenter == "char"
-    assert plan.splits_file == tmp_path / "gold" / "splits.json"
-    assert plan.user_dict is None  # characters: no word dictionary
-    pkuseg_cfg = util.load_config(CONFIGS_DIR / "ner.cfg", interpolate=False)
-    for name in public:
-        pkuseg_cfg["pipeline_data"]["sources"][name]["enabled"] = False
-    assert data_plan(pkuseg_cfg, tmp_path).user_dict is None  # off by default (README: ablations)
-    pkuseg_cfg["pipeline_data"]["user_dict"]["enabled"] = True
-    pkuseg_plan = data_plan(pkuseg_cfg, tmp_path)
-    assert pkuseg_plan.user_dict is not None and pkuseg_plan.user_dict.gazetteer
-    assert pkuseg_plan.user_dict.held_out_folds == 5
-    assert tuple(pkuseg_plan.user_dict.labels) == ("ORG", "GPE", "LOC")
+    assert by_name["gx-industry-2021.jsonl"].split == "train" and by_name["reports.jsonl"].user_words
+    assert spec.splits == "data:gold/splits.json" and spec.tune_fraction == 0.1
+    assert spec.user_dict is None  # off by default (README: ablations)
+    on = resolve_data_spec(_config_without_public_corpora(**{"pipeline_data.user_dict.enabled": True}))
+    assert on.user_dict is not None and on.user_dict.gazetteer and on.user_dict.held_out_folds == 5
+    assert tuple(on.user_dict.labels) == ("ORG", "GPE", "LOC")
     with pytest.raises(FileNotFoundError, match="needs the shared data directory"):
-        data_plan(cfg, None)
+        resolve_sources(spec, None, None)
     (tmp_path / "gold" / "reports.jsonl").unlink()
     with pytest.raises(FileNotFoundError, match=r"\[pipeline_data.sources.reports\].*does not exist"):
-        data_plan(cfg, tmp_path)
+        resolve_sources(spec, tmp_path, None)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"pipeline_data.tune_fractio": 0.2}, "pipeline_data.tune_fractio: extra fields not permitted"),
+        ({"pipeline_data.sources.msra.wieght": 1}, "pipeline_data.sources.msra.wieght: extra fields"),
+        (
+            {"pipeline_data.sources.msra.weight": "x"},
+            "pipeline_data.sources.msra.weight: value is not a valid",
+        ),
+        ({"pipeline_data.sources.msra.split": "tset"}, "split must be train, dev, test or null"),
+        ({"pipeline_data.tune_fraction": 1.5}, "tune_fraction must be in"),
+    ],
+)
+def test_a_typo_in_pipeline_data_is_an_error(override: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_data_spec(load_training_config(CONFIGS_DIR / "ner.cfg", override))
+
+
+def test_a_config_extends_its_base() -> None:
+    base = load_training_config(CONFIGS_DIR / "ner.cfg")
+    char = load_training_config(CONFIGS_DIR / "ner_char.cfg")
+    assert (
+        char["nlp"]["tokenizer"]["segmenter"] == "char" and base["nlp"]["tokenizer"]["segmenter"] == "pkuseg"
+    )
+    assert char["components"]["tok2vec"]["model"]["encode"]["width"] == 128
+    assert (
+        char["components"]["tok2vec"]["model"]["encode"]["depth"]
+        == base["components"]["tok2vec"]["model"]["encode"]["depth"]
+    )
+    assert char["nlp"]["pipeline"] == base["nlp"]["pipeline"]  # the whole pipeline, rules included
+    assert "base" not in char
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_training_config(CONFIGS_DIR / "nope.cfg")
+
+
+def test_tune_documents_come_from_training_documents_only(tmp_path: Path) -> None:
+    from pipeline.corpus.build import Source, assign_splits
+    from pipeline.corpus.gold import GoldDoc
+
+    docs = [GoldDoc(f"d{i}", "文本", [], {}) for i in range(20)]
+    splits = tmp_path / "splits.json"
+    splits.write_text(
+        json.dumps({"train": [f"d{i}" for i in range(15)], "dev": [f"d{i}" for i in range(15, 20)]})
+    )
+    parts = assign_splits([(Source(tmp_path / "x.jsonl"), docs)], splits, tune_fraction=0.2)
+    ids = {k: {d.id for d in v} for k, v in parts.items()}
+    assert len(ids["tune"]) == 3 and len(ids["train"]) == 12
+    assert ids["dev"] == {f"d{i}" for i in range(15, 20)}
+    assert not (ids["tune"] & ids["dev"]) and not (ids["tune"] & ids["train"])
 
 
 @pytest.mark.slow
@@ -76,7 +123,12 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     best = train(CONFIGS_DIR / "ner.cfg", tmp_path / "model", data_dir=tmp_path, overrides=overrides)
     assert (best / "meta.json").exists() and (tmp_path / "model" / "model-last").exists()
     build = json.loads((tmp_path / "model" / "corpus" / "build.json").read_text(encoding="utf-8"))
-    assert build["counts"]["train"] + build["counts"]["dev"] == len(pieces)
+    counts = build["counts"]
+    assert counts["train"] + counts["tune"] + counts["dev"] == len(pieces) and counts["tune"] >= 1
+    # one config: model-best is the whole pipeline, chosen by spaCy's loop on the merged doc.ents
+    meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
+    assert meta["pipeline"] == ["tok2vec", "ner", "numeric_entities", "place_linker", "entity_merger"]
+    assert "ents_f" in meta["performance"] and "spans_numeric_f" in meta["performance"]
     # the pkuseg user dictionary: training names (and the gazetteer) saved in the model, used when tagging
     words = (tmp_path / "model" / "corpus" / "user_words.txt").read_text(encoding="utf-8").split()
     assert build["user_words"] == len(words) and "柳州市" in words
@@ -126,11 +178,9 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
 
 
 def test_public_corpus_source_is_converted(tmp_path: Path, shared_dir: Path) -> None:
-    from spacy import util
-
-    cfg = util.load_config(CONFIGS_DIR / "ner_char.cfg", interpolate=False)
-    plan = data_plan(cfg, shared_dir, tmp_path / "converted")
-    uner = next(s for s in plan.sources if s.path.name == "uner.jsonl")
+    spec = resolve_data_spec(load_training_config(CONFIGS_DIR / "ner.cfg"))
+    sources = resolve_sources(spec, shared_dir, tmp_path / "converted")
+    uner = next(s for s in sources if s.path.name == "uner.jsonl")
     docs = read_jsonl(uner.path)
     assert uner.split == "train" and uner.weight < 1
     assert len(docs) == 3997 and all(d.is_partial for d in docs)

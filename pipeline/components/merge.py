@@ -13,10 +13,16 @@ Policy (each step configurable in ``configs/``):
    boundaries of divisions better), while ORG/LOC entities still win; ``"off"`` ignores them.
 """
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
+import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline import NUMERIC_LABELS
+from pipeline.spans import MODEL_KEY, NUMERIC_KEY, PLACES_KEY
 
 POLICIES = {"numeric": ("rules_first", "model_first", "off"), "places": ("fill", "prefer", "off")}
 
@@ -26,9 +32,23 @@ def _overlaps(a: Span, b: Span) -> bool:
 
 
 class EntityMerger:
-    """Combines model entities with rule candidates into ``doc.ents`` (see module docstring)."""
+    """Combines model entities with rule candidates into ``doc.ents`` (see module docstring).
 
-    def __init__(self, name: str, numeric_key: str, places_key: str, numeric_policy: str, places_policy: str):
+    The statistical model's own entities are kept in ``doc.spans[model_key]`` before merging.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "entity_merger",
+        *,
+        numeric_key: str = NUMERIC_KEY,
+        places_key: str = PLACES_KEY,
+        model_key: str = MODEL_KEY,
+        numeric_policy: str = "rules_first",
+        places_policy: str = "fill",
+        scorer: Callable | None = None,
+    ):
         if numeric_policy not in POLICIES["numeric"]:
             raise ValueError(f"numeric_policy must be one of {POLICIES['numeric']}, not {numeric_policy!r}")
         if places_policy not in POLICIES["places"]:
@@ -36,11 +56,14 @@ class EntityMerger:
         self.name = name
         self.numeric_key = numeric_key
         self.places_key = places_key
+        self.model_key = model_key
         self.numeric_policy = numeric_policy
         self.places_policy = places_policy
+        self.scorer = scorer
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        doc.spans[self.model_key] = ents
         rule_numeric = list(doc.spans[self.numeric_key]) if self.numeric_key in doc.spans else []
         if self.numeric_policy == "rules_first":
             ents = [
@@ -67,17 +90,42 @@ class EntityMerger:
         doc.set_ents([Span(doc, e.start, e.end, label=e.label_) for e in kept], default="outside")
         return doc
 
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        return self.scorer(examples, **kwargs) if self.scorer else {}
+
 
 @Language.factory(
     "entity_merger",
+    assigns=["doc.ents", "doc.spans"],
+    requires=["doc.spans"],
     default_config={
-        "numeric_key": "numeric",
-        "places_key": "places",
+        "numeric_key": NUMERIC_KEY,
+        "places_key": PLACES_KEY,
+        "model_key": MODEL_KEY,
         "numeric_policy": "rules_first",
         "places_policy": "fill",
+        "scorer": {"@scorers": "pipeline.entity_scorer.v1"},
     },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
 def make_entity_merger(
-    nlp: Language, name: str, numeric_key: str, places_key: str, numeric_policy: str, places_policy: str
+    nlp: Language,
+    name: str,
+    numeric_key: str,
+    places_key: str,
+    model_key: str,
+    numeric_policy: str,
+    places_policy: str,
+    scorer: Callable | None,
 ) -> EntityMerger:
-    return EntityMerger(name, numeric_key, places_key, numeric_policy, places_policy)
+    """The final ``doc.ents``: model entities merged with the rule candidates by the configured policies."""
+    return EntityMerger(
+        nlp,
+        name,
+        numeric_key=numeric_key,
+        places_key=places_key,
+        model_key=model_key,
+        numeric_policy=numeric_policy,
+        places_policy=places_policy,
+        scorer=scorer,
+    )

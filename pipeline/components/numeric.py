@@ -10,24 +10,32 @@ Value conventions: money and quantities in base units with the magnitude folded 
 "%"; 百分之十, 三成 (→ 30), 三分之一 (→ 33.33) are normalised to "%"; 0.6个百分点 → 0.6 with unit
 "个百分点"; ‰ keeps "‰".  Qualifiers: exact, approx (约 左右), over (超 逾 多 余 以上), under (近 不到 以下),
 range (100亿至200亿元: value 1e10, value_max 2e10).  Vague numerals (十几) give value 10, value_max 19.
-All word lists live in ``configs/numeric.json``.
+All word lists live in ``numeric.json`` (built in: ``pipeline/resources/``; saved inside a trained model).
 """
 
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 
-import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.components.numerals import magnitude_value, parse_numeral
-from pipeline.settings import CONFIGS_DIR
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import SimpleFrozenList, filter_spans
 
-DEFAULT_CONFIG_PATH = "numeric.json"
-SPANS_KEY = "numeric"
-EXTENSIONS = ("value", "value_max", "unit", "currency", "qualifier")
+import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
+from pipeline import NUMERIC_LABELS
+from pipeline.components.numerals import magnitude_value, parse_numeral
+from pipeline.corpus.alignment import split_tokens_at
+from pipeline.resources import read_settings
+from pipeline.spans import NUMERIC_EXTENSIONS, NUMERIC_KEY, register_extensions
+
+SETTINGS_FILE = "numeric.json"
 
 _DIG = "0-9０-９"
 _CN_DIGITS = "零〇一二三四五六七八九两"
@@ -61,7 +69,7 @@ def _alt(words: list[str]) -> str:
 
 
 class NumericRules:
-    """Compiled patterns and filters built from the settings in ``configs/numeric.json``."""
+    """Compiled patterns and filters built from the settings of ``numeric.json``."""
 
     def __init__(self, settings: dict[str, Any]):
         self.s = settings
@@ -471,22 +479,14 @@ class NumericRules:
         return NumericValue(m.group(0), "PERCENT", p1[0] * 10, vmax, "%", None, q, m.start(), m.end())
 
 
-def load_settings(path: str | Path = DEFAULT_CONFIG_PATH, overrides: dict[str, Any] | None = None) -> dict:
-    """Read the JSON settings (a relative path is taken inside ``configs/``) and apply ``overrides``."""
-    p = Path(path)
-    if not p.is_absolute() and not p.exists():
-        p = CONFIGS_DIR / p
-    try:
-        settings = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{p}: numeric settings file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{p}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+def load_settings(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict:
+    """Read the JSON settings (None: the built-in ``numeric.json``) and apply ``overrides`` (single keys)."""
+    settings = read_settings(path, SETTINGS_FILE)
     settings.update(overrides or {})
     return settings
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
 def _default_rules() -> NumericRules:
     return NumericRules(load_settings())
 
@@ -505,91 +505,123 @@ def parse_numeric(text: str, rules: NumericRules | None = None) -> NumericValue 
     return None
 
 
-def register_extensions() -> None:
-    """Register the numeric ``Span._`` attributes once."""
-    from spacy.tokens import Span
+class NumericEntities:
+    """Finds numeric expressions in ``doc.text`` and adds them as exact character spans with their values.
 
-    for name in EXTENSIONS:
-        if not Span.has_extension(name):
-            Span.set_extension(name, default=None)
+    Its word lists (``numeric.json``) are read by :meth:`initialize` and saved with the pipeline.
+    """
 
-
-def _make_factory() -> None:
-    from spacy.language import Language
-    from spacy.tokens import Doc
-    from spacy.util import filter_spans
-
-    from pipeline.corpus.alignment import split_tokens_at
-
-    class NumericEntities:
-        """Finds numeric expressions in ``doc.text`` and adds them as exact character spans."""
-
-        def __init__(
-            self,
-            nlp: Language,
-            name: str,
-            config_path: str,
-            settings: dict[str, Any],
-            spans_key: str,
-            set_ents: bool,
-            overwrite: bool,
-        ):
-            self.name = name
-            self.rules = NumericRules(load_settings(config_path, settings))
-            self.spans_key = spans_key
-            self.set_ents = set_ents
-            self.overwrite = overwrite
-            register_extensions()
-
-        def __call__(self, doc: Doc) -> Doc:
-            found = self.rules.find(doc.text)
-            split_tokens_at(doc, [o for nv in found for o in (nv.start, nv.end)])
-            spans = []
-            for nv in found:
-                span = doc.char_span(nv.start, nv.end, label=nv.label)
-                if span is None:
-                    continue
-                span._.value = nv.value
-                span._.value_max = nv.value_max
-                span._.unit = nv.unit
-                span._.currency = nv.currency
-                span._.qualifier = nv.qualifier
-                spans.append(span)
-            doc.spans[self.spans_key] = spans
-            if self.set_ents:
-                existing = list(doc.ents)
-                if self.overwrite:
-                    keep = [
-                        e for e in existing if not any(e.start < s.end and s.start < e.end for s in spans)
-                    ]
-                    doc.ents = filter_spans([*keep, *spans])
-                else:
-                    new = [s for s in spans if not any(e.start < s.end and s.start < e.end for e in existing)]
-                    doc.ents = sorted([*existing, *new], key=lambda s: s.start)
-            return doc
-
-    @Language.factory(
-        "numeric_entities",
-        default_config={
-            "config_path": DEFAULT_CONFIG_PATH,
-            "settings": {},
-            "spans_key": SPANS_KEY,
-            "set_ents": True,
-            "overwrite": False,
-        },
-    )
-    def make_numeric_entities(
+    def __init__(
+        self,
         nlp: Language,
-        name: str,
-        config_path: str,
-        settings: dict[str, Any],
-        spans_key: str,
-        set_ents: bool,
-        overwrite: bool,
-    ) -> NumericEntities:
-        return NumericEntities(nlp, name, config_path, settings, spans_key, set_ents, overwrite)
+        name: str = "numeric_entities",
+        *,
+        spans_key: str = NUMERIC_KEY,
+        set_ents: bool = False,
+        overwrite: bool = False,
+        scorer: Callable | None = None,
+    ):
+        register_extensions()
+        self.name = name
+        self.spans_key = spans_key
+        self.set_ents = set_ents
+        self.overwrite = overwrite
+        self.scorer = scorer
+        self.rules: NumericRules | None = None
 
-    globals()["NumericEntities"] = NumericEntities
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        settings_path: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        """Read the word lists (``settings_path``; None = built in) with single keys replaced by ``overrides``."""
+        self.rules = NumericRules(load_settings(settings_path, overrides))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(
+                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
+            )
+        found = self.rules.find(doc.text)
+        split_tokens_at(doc, [o for nv in found for o in (nv.start, nv.end)])
+        spans = []
+        for nv in found:
+            span = doc.char_span(nv.start, nv.end, label=nv.label)
+            if span is None:
+                continue
+            span._.value = nv.value
+            span._.value_max = nv.value_max
+            span._.unit = nv.unit
+            span._.currency = nv.currency
+            span._.qualifier = nv.qualifier
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        if self.set_ents:
+            existing = list(doc.ents)
+            if self.overwrite:
+                keep = [e for e in existing if not any(e.start < s.end and s.start < e.end for s in spans)]
+                doc.ents = filter_spans([*keep, *spans])
+            else:
+                new = [s for s in spans if not any(e.start < s.end and s.start < e.end for e in existing)]
+                doc.ents = sorted([*existing, *new], key=lambda s: s.start)
+        return doc
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        return self.scorer(examples, **kwargs) if self.scorer else {}
+
+    def _settings(self) -> dict[str, Any]:
+        if self.rules is None:
+            raise ValueError(f"component '{self.name}' has no data to save: call nlp.initialize() first")
+        return self.rules.s
+
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        return srsly.json_dumps(self._settings()).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NumericEntities":
+        self.rules = NumericRules(srsly.json_loads(data.decode("utf-8")))
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        """The word lists as ``settings.json`` in ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "settings.json", self._settings())
+
+    def from_disk(
+        self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
+    ) -> "NumericEntities":
+        self.rules = NumericRules(load_settings(Path(path) / "settings.json"))
+        return self
 
 
-_make_factory()
+@Language.factory(
+    "numeric_entities",
+    assigns=["doc.spans", *(f"span._.{name}" for name in NUMERIC_EXTENSIONS)],
+    retokenizes=True,
+    default_config={
+        "spans_key": NUMERIC_KEY,
+        "set_ents": False,
+        "overwrite": False,
+        "scorer": {
+            "@scorers": "pipeline.span_group_scorer.v1",
+            "spans_key": NUMERIC_KEY,
+            "labels": list(NUMERIC_LABELS),
+        },
+    },
+    default_score_weights={
+        f"spans_{NUMERIC_KEY}_f": 0.0,
+        f"spans_{NUMERIC_KEY}_p": 0.0,
+        f"spans_{NUMERIC_KEY}_r": 0.0,
+        f"spans_{NUMERIC_KEY}_per_type": None,
+    },
+)
+def make_numeric_entities(
+    nlp: Language, name: str, spans_key: str, set_ents: bool, overwrite: bool, scorer: Callable | None
+) -> NumericEntities:
+    """MONEY/QUANTITY/PERCENT with normalised values (word lists loaded by ``initialize`` or ``from_disk``)."""
+    return NumericEntities(
+        nlp, name, spans_key=spans_key, set_ents=set_ents, overwrite=overwrite, scorer=scorer
+    )

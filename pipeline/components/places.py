@@ -11,7 +11,7 @@ predicted by the statistical NER), which it links as well.
 Finding: longest match of gazetteer names (full names, short names, aliases) at character level, left to right;
 a trailing administrative suffix that the gazetteer does not know is kept (靖西县 → 靖西市), a suffix that starts
 another word is dropped (深圳市场 → 深圳).  One-character abbreviations (桂, 粤, 中, 美) are candidates only in
-the contexts of ``configs/places.json`` (rule 13).  Candidates overlapping a longer unit (an ORG such as
+the contexts of the settings (``places.json``, rule 13).  Candidates overlapping a longer unit (an ORG such as
 柳州市工业和信息化局) are left for the merge step: the component proposes GPE only, and with ``set_ents`` it adds
 only candidates that overlap no existing entity.
 
@@ -21,49 +21,25 @@ places, then a single province-level reading (吉林 → 吉林省); otherwise t
 """
 
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
-import json
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+import srsly
 from spacy.language import Language
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import SimpleFrozenList, filter_spans
 
-from pipeline import gazetteer
+import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
-from pipeline.gazetteer import Place
-from pipeline.settings import CONFIGS_DIR
+from pipeline.gazetteer import Gazetteer, Place, build_gazetteer
+from pipeline.resources import read_settings
+from pipeline.spans import PLACES_KEY, link_key, register_extensions
 
-PLACES_CONFIG = CONFIGS_DIR / "places.json"
-LINK_FIELDS = ("adcode", "level", "province")
-
-
-def _link_key(start: int, end: int) -> str:
-    return f"{start}:{end}"
-
-
-def _span_link(span: Span) -> dict | None:
-    links = span.doc._.place_links or {}
-    return links.get(_link_key(span.start_char, span.end_char))
-
-
-def _getter(field_name: str):
-    def get(span: Span):
-        link = _span_link(span)
-        return link.get(field_name) if link else None
-
-    return get
-
-
-def register_extensions() -> None:
-    """``Doc._.place_links`` and the getter-based ``Span._.adcode``, ``_.level``, ``_.province``."""
-    if not Doc.has_extension("place_links"):
-        Doc.set_extension("place_links", default=None)
-    for name in LINK_FIELDS:
-        if not Span.has_extension(name):
-            Span.set_extension(name, getter=_getter(name))
+SETTINGS_FILE = "places.json"
 
 
 @dataclass
@@ -97,27 +73,27 @@ class PlaceSettings:
     blocked_next: str
 
     @classmethod
-    def load(cls, path: str | Path = PLACES_CONFIG) -> "PlaceSettings":
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-        data.pop("_comment", None)
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ValueError(f"{path}:1: bad settings: {exc}") from None
+    def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "PlaceSettings":
+        data = {k: v for k, v in data.items() if k != "_comment"}
+        names = {f.name for f in fields(cls)}
+        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+        if unknown or missing:
+            raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class PlaceFinder:
     """Character-level search for place names and abbreviations in a text."""
 
-    def __init__(self, settings: PlaceSettings):
+    def __init__(self, settings: PlaceSettings, gazetteer: Gazetteer):
         self.s = settings
-        self.index = gazetteer.name_index()
-        self.max_len = max(len(n) for n in self.index)
-        self.abbrevs = gazetteer.abbreviations()
+        self.gazetteer = gazetteer
+        self.index = gazetteer.index
+        self.max_len = gazetteer.max_len
+        self.abbrevs = gazetteer.abbreviations
 
     def blocked_mask(self, text: str) -> list[bool]:
         """Characters inside a blocked word (中华民族): never part of a candidate."""
@@ -346,47 +322,74 @@ def _link_dict(text: str, place: Place | None) -> dict:
 
 
 class PlaceLinker:
-    """Propose GPE candidates for gazetteer places (``doc.spans[spans_key]``) and link GPE spans to adcodes."""
+    """Propose GPE candidates for gazetteer places (``doc.spans[spans_key]``) and link GPE spans to adcodes.
+
+    Its data (the settings of ``places.json`` and the gazetteer index) is read by :meth:`initialize` and saved
+    with the pipeline (:meth:`to_disk`); a loaded pipeline never reads the built-in files again.
+    """
 
     def __init__(
         self,
         nlp: Language,
-        name: str,
-        spans_key: str,
-        set_ents: bool,
-        use_abbreviations: bool,
-        settings_path: str,
+        name: str = "place_linker",
+        *,
+        spans_key: str = PLACES_KEY,
+        set_ents: bool = False,
+        use_abbreviations: bool = True,
+        scorer: Callable | None = None,
     ):
         register_extensions()
         self.name = name
         self.spans_key = spans_key
         self.set_ents = set_ents
         self.use_abbreviations = use_abbreviations
-        self.finder = PlaceFinder(PlaceSettings.load(settings_path or PLACES_CONFIG))
+        self.scorer = scorer
+        self.finder: PlaceFinder | None = None
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        settings_path: str | None = None,
+        gazetteer_path: str | None = None,
+    ) -> None:
+        """Read the settings (``places.json``) and build the gazetteer (``gazetteer.json``); None = built in."""
+        settings = PlaceSettings.from_dict(
+            read_settings(settings_path, SETTINGS_FILE), str(settings_path or SETTINGS_FILE)
+        )
+        self.finder = PlaceFinder(settings, build_gazetteer(gazetteer_path))
+
+    def _ready(self) -> "PlaceFinder":
+        if self.finder is None:
+            raise ValueError(
+                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
+            )
+        return self.finder
 
     def candidates(self, text: str) -> list[Candidate]:
         """Candidates with their links resolved against each other (no Doc needed)."""
-        cands = self.finder.find(text, self.use_abbreviations)
+        cands = self._ready().find(text, self.use_abbreviations)
         resolve(cands)
         return cands
 
     def __call__(self, doc: Doc) -> Doc:
+        finder = self._ready()
         text = doc.text
         words = token_offsets(doc)
-        cands = self.finder.find(text, self.use_abbreviations, words)
+        cands = finder.find(text, self.use_abbreviations, words)
         offsets = {o for c in cands for o in (c.start, c.end)}
         existing = [e for e in doc.ents if e.label_ == "GPE"]
         extra: list[Candidate] = []
         known = {(c.start, c.end) for c in cands}
         for ent in existing:
             if (ent.start_char, ent.end_char) not in known:
-                places = self._places_for(ent.text)
-                extra.append(Candidate(ent.start_char, ent.end_char, places))
+                extra.append(Candidate(ent.start_char, ent.end_char, self.places_for(ent.text)))
         every = sorted([*cands, *extra], key=lambda c: (c.start, c.end))
         resolve(every)
         links = dict(doc._.place_links or {})
         for c in every:
-            links[_link_key(c.start, c.end)] = _link_dict(text[c.start : c.end], c.chosen)
+            links[link_key(c.start, c.end)] = _link_dict(text[c.start : c.end], c.chosen)
         doc._.place_links = links
         split_tokens_at(doc, offsets)
         found = [doc.char_span(c.start, c.end, label="GPE") for c in cands]
@@ -398,28 +401,77 @@ class PlaceLinker:
             doc.ents = [*doc.ents, *new]
         return doc
 
-    def _places_for(self, name: str) -> tuple[Place, ...]:
+    def places_for(self, name: str) -> tuple[Place, ...]:
         """Places for an entity text found by another component (full, short, alias, suffix-less, abbreviation)."""
+        finder = self._ready()
+        gaz = finder.gazetteer
         name = name.strip()
-        found = gazetteer.lookup(name)
-        if not found and len(name) > 2 and name[-1] in self.finder.s.suffixes:
-            found = gazetteer.lookup(name[:-1])
+        found = gaz.lookup(name)
+        if not found and len(name) > 2 and name[-1] in finder.s.suffixes:
+            found = gaz.lookup(name[:-1])
         if not found and len(name) == 1:
-            found = gazetteer.abbreviation(name)
+            found = gaz.abbreviation(name)
         return found
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        return self.scorer(examples, **kwargs) if self.scorer else {}
+
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        finder = self._ready()
+        return srsly.msgpack_dumps({"settings": finder.s.to_dict(), "gazetteer": finder.gazetteer.to_dict()})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PlaceLinker":
+        msg = srsly.msgpack_loads(data)
+        self.finder = PlaceFinder(
+            PlaceSettings.from_dict(msg["settings"]), Gazetteer.from_dict(msg["gazetteer"])
+        )
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        """``settings.json`` (readable) and ``gazetteer.msgpack`` (the name index) in ``path``."""
+        finder = self._ready()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "settings.json", finder.s.to_dict())
+        srsly.write_msgpack(path / "gazetteer.msgpack", finder.gazetteer.to_dict())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PlaceLinker":
+        path = Path(path)
+        settings = PlaceSettings.from_dict(
+            srsly.read_json(path / "settings.json"), str(path / "settings.json")
+        )
+        self.finder = PlaceFinder(
+            settings, Gazetteer.from_dict(srsly.read_msgpack(path / "gazetteer.msgpack"))
+        )
+        return self
 
 
 @Language.factory(
     "place_linker",
+    assigns=["doc.spans", "doc._.place_links", "span._.adcode", "span._.level", "span._.province"],
+    retokenizes=True,
     default_config={
-        "spans_key": "places",
+        "spans_key": PLACES_KEY,
         "set_ents": False,
         "use_abbreviations": True,
-        "settings_path": "",
+        "scorer": {"@scorers": "pipeline.span_group_scorer.v1", "spans_key": PLACES_KEY, "labels": ["GPE"]},
+    },
+    default_score_weights={
+        f"spans_{PLACES_KEY}_f": 0.0,
+        f"spans_{PLACES_KEY}_p": 0.0,
+        f"spans_{PLACES_KEY}_r": 0.0,
+        f"spans_{PLACES_KEY}_per_type": None,
     },
 )
 def make_place_linker(
-    nlp: Language, name: str, spans_key: str, set_ents: bool, use_abbreviations: bool, settings_path: str
+    nlp: Language,
+    name: str,
+    spans_key: str,
+    set_ents: bool,
+    use_abbreviations: bool,
+    scorer: Callable | None,
 ) -> PlaceLinker:
-    """``settings_path`` empty = the project's ``configs/places.json``."""
-    return PlaceLinker(nlp, name, spans_key, set_ents, use_abbreviations, settings_path)
+    """GPE candidates from the gazetteer and adcode links (data loaded by ``initialize`` or ``from_disk``)."""
+    return PlaceLinker(
+        nlp, name, spans_key=spans_key, set_ents=set_ents, use_abbreviations=use_abbreviations, scorer=scorer
+    )

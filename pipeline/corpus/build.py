@@ -69,29 +69,39 @@ def assign_splits(
     dev_fraction: float = 0.2,
     test_fraction: float = 0.0,
     seed: int = 0,
+    tune_fraction: float = 0.0,
 ) -> dict[str, list[GoldDoc]]:
-    """Put each document in train/dev/test: a fixed split per source, else the splits file, else by fraction."""
+    """Put each document in train/tune/dev/test: a fixed split per source, else the splits file, else by fraction.
+
+    ``tune``: a ``tune_fraction`` of the training documents of sources without a fixed split, held out of
+    training to choose the best checkpoint (so the choice never sees the dev/test documents).
+    """
     fixed: dict[str, str] = {}
     if splits_file is not None:
         splits = read_json(splits_file, "splits file")
-        if not isinstance(splits, dict) or any(name not in ("train", "dev", "test") for name in splits):
-            raise FileFormatError(f'{splits_file}: expected {{"train"|"dev"|"test": [ids]}}')
+        if not isinstance(splits, dict) or any(name not in ("train", "tune", "dev", "test") for name in splits):
+            raise FileFormatError(f'{splits_file}: expected {{"train"|"tune"|"dev"|"test": [ids]}}')
         for name, ids in splits.items():
             fixed.update({str(doc_id): name for doc_id in ids})
-    out: dict[str, list[GoldDoc]] = {"train": [], "dev": [], "test": []}
+    out: dict[str, list[GoldDoc]] = {"train": [], "tune": [], "dev": [], "test": []}
     rng = random.Random(seed)
     for source, docs in sources:
         if source.split:
             out[source.split] += docs
             continue
-        known = [d for d in docs if d.id in fixed]
-        for d in known:
-            out[fixed[d.id]].append(d)
+        own: dict[str, list[GoldDoc]] = {"train": [], "dev": [], "test": []}
+        for d in docs:
+            if d.id in fixed:
+                own[fixed[d.id]].append(d)
         rest = [d for d in docs if d.id not in fixed]
         if rest:
-            parts = split_documents(rest, dev_fraction, test_fraction, seed)
-            for name, part in parts.items():
-                out[name] += part
+            for name, part in split_documents(rest, dev_fraction, test_fraction, seed).items():
+                own[name] += part
+        if tune_fraction > 0 and own["train"]:
+            held = split_documents(own["train"], tune_fraction, 0.0, seed)
+            own["train"], out["tune"] = held["train"], out["tune"] + held["dev"]
+        for name, part in own.items():
+            out[name] += part
     # weights apply to training documents only
     weighted: list[GoldDoc] = []
     by_id = {id(d): s for s, docs in sources for d in docs}
@@ -113,6 +123,8 @@ def build_corpus(
     seed: int = 0,
     chunk_chars: int = 0,
     user_dict: UserDictionary | None = None,
+    *,
+    tune_fraction: float = 0.0,
 ) -> BuildResult:
     """Read (validated) sources, split by document, chunk training documents, write ``{split}.spacy``.
 
@@ -125,7 +137,7 @@ def build_corpus(
     from pipeline.corpus.gold import read_jsonl
 
     loaded = [(s, read_jsonl(s.path)) for s in sources]
-    parts = assign_splits(loaded, splits_file, dev_fraction, test_fraction, seed)
+    parts = assign_splits(loaded, splits_file, dev_fraction, test_fraction, seed, tune_fraction)
     result = BuildResult()
     output_dir.mkdir(parents=True, exist_ok=True)
     prepare_train = None
@@ -138,7 +150,7 @@ def build_corpus(
         if user_dict.held_out_folds > 1:
             prepare_train = _held_out_dictionaries(nlp, user_dict, named, all_words)
     for name, docs in parts.items():
-        if not docs and name == "test":
+        if not docs and name in ("test", "tune"):
             continue
         if name == "train" and chunk_chars:
             docs = [piece for d in docs for piece in chunk_document(d, chunk_chars)]

@@ -154,9 +154,9 @@ def _model_spans(
 ) -> None:
     """Pre-annotate with ``model``; spans failing validation are dropped (a warning each), never uploaded;
     each document's score is its model/rule :func:`~pipeline.doccano.uncertainty.disagreement`."""
-    from pipeline.loading import load_model
+    from pipeline.nlp import load_nlp
 
-    nlp = model if isinstance(model, Language) else load_model(model)
+    nlp = model if isinstance(model, Language) else load_nlp(model)
     texts = (d.text for d in docs)
     for doc, sdoc in zip(docs, progress(nlp.pipe(texts, batch_size=16)), strict=True):
         spans = [(e.start_char, e.end_char, e.label_) for e in sdoc.ents if e.label_ in LABELS]

@@ -31,9 +31,9 @@ def _worker_nlp(model: str):
     if cache is None:
         cache = _local.models = {}
     if model not in cache:
-        from pipeline.loading import load_model
+        from pipeline.nlp import load_nlp
 
-        cache[model] = load_model(model)
+        cache[model] = load_nlp(model)
     return cache[model]
 
 

@@ -114,9 +114,9 @@ def model_name(model: str | Path | Language) -> str:
 @contextlib.contextmanager
 def local_engine(model: str | Path | Language, n_process: int, batch_size: int, split_chars: int):
     """The local engine: the model loaded here, tagging in this process or ``n_process`` forked workers."""
-    from pipeline.loading import load_model
+    from pipeline.nlp import load_nlp
 
-    nlp = model if isinstance(model, Language) else load_model(model)
+    nlp = model if isinstance(model, Language) else load_nlp(model)
 
     def tag(items: Iterable[InputDoc | Skipped]) -> Iterator[TaggedDoc | Skipped]:
         return tag_documents(nlp, items, n_process=n_process, batch_size=batch_size, split_chars=split_chars)
