@@ -19,7 +19,7 @@ from pipeline.resources import resource_path
 RULES = "rules"
 RULES_CONFIG = resource_path("rules.cfg")
 # the factories every pipeline of this project ends with
-REQUIRED_FACTORIES = ("numeric_entities", "place_linker", "entity_merger")
+REQUIRED_FACTORIES = ("numeric_entities", "place_linker", "name_grammar", "entity_merger", "name_propagation")
 # components without data of their own (nothing on disk)
 STATELESS_FACTORIES = ("entity_merger",)
 
@@ -29,8 +29,10 @@ def register_components() -> None:
     same for a plain ``spacy.load``)."""
     import pipeline.callbacks
     import pipeline.components.merge
+    import pipeline.components.names
     import pipeline.components.numeric
     import pipeline.components.places
+    import pipeline.components.propagation
     import pipeline.components.scoring  # noqa: F401
 
 

@@ -7,10 +7,14 @@ Policy (each step configurable in ``configs/``):
    replaces every model entity it overlaps whose label is numeric (MONEY/QUANTITY/PERCENT), and is added where it
    overlaps no name entity; model numeric entities that no rule span overlaps stay (the model's recall).
    ``"model_first"`` adds rule spans only where the model found nothing; ``"off"`` ignores them.
-3. Places (``doc.spans[places_key]``): with ``places_policy = "fill"`` a gazetteer candidate is added only
-   where it overlaps no entity at all (the model's ORG/LOC names containing places win, rule 1 of the
-   guidelines); ``"prefer"`` also replaces the model's GPE entities it overlaps (the gazetteer knows the
-   boundaries of divisions better), while ORG/LOC entities still win; ``"off"`` ignores them.
+3. Names (``doc.spans[names_key]``, the name grammar's ORG/LOC): with ``names_policy = "contain"`` a candidate
+   replaces the entities it contains (the model's GPE 湖北省 inside 湖北省生态环境厅, or its cut ORG 邮政管理局
+   inside 省邮政管理局) and is added where it overlaps nothing; a candidate crossing an entity's boundary is
+   dropped (the model keeps its reading).  ``"fill"`` adds candidates only where nothing overlaps; ``"off"``.
+4. Places (``doc.spans[places_key]``): with ``places_policy = "fill"`` a gazetteer candidate is added only
+   where it overlaps no entity at all (ORG/LOC names containing places win, rule 1 of the guidelines, so no
+   stray GPE is left inside a longer name); ``"prefer"`` also replaces the model's GPE entities it overlaps (the
+   gazetteer knows the boundaries of divisions better), while ORG/LOC entities still win; ``"off"`` ignores them.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,9 +26,13 @@ from spacy.training import Example
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline import NUMERIC_LABELS
-from pipeline.spans import MODEL_KEY, NUMERIC_KEY, PLACES_KEY
+from pipeline.spans import MODEL_KEY, NAMES_KEY, NUMERIC_KEY, PLACES_KEY
 
-POLICIES = {"numeric": ("rules_first", "model_first", "off"), "places": ("fill", "prefer", "off")}
+POLICIES = {
+    "numeric": ("rules_first", "model_first", "off"),
+    "names": ("contain", "fill", "off"),
+    "places": ("fill", "prefer", "off"),
+}
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -44,18 +52,21 @@ class EntityMerger:
         *,
         numeric_key: str = NUMERIC_KEY,
         places_key: str = PLACES_KEY,
+        names_key: str = NAMES_KEY,
         model_key: str = MODEL_KEY,
         numeric_policy: str = "rules_first",
+        names_policy: str = "contain",
         places_policy: str = "fill",
         scorer: Callable | None = None,
     ):
-        if numeric_policy not in POLICIES["numeric"]:
-            raise ValueError(f"numeric_policy must be one of {POLICIES['numeric']}, not {numeric_policy!r}")
-        if places_policy not in POLICIES["places"]:
-            raise ValueError(f"places_policy must be one of {POLICIES['places']}, not {places_policy!r}")
+        for kind, value in (("numeric", numeric_policy), ("names", names_policy), ("places", places_policy)):
+            if value not in POLICIES[kind]:
+                raise ValueError(f"{kind}_policy must be one of {POLICIES[kind]}, not {value!r}")
         self.name = name
         self.numeric_key = numeric_key
         self.places_key = places_key
+        self.names_key = names_key
+        self.names_policy = names_policy
         self.model_key = model_key
         self.numeric_policy = numeric_policy
         self.places_policy = places_policy
@@ -74,6 +85,12 @@ class EntityMerger:
             ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
         elif self.numeric_policy == "model_first":
             ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
+        if self.names_policy != "off":
+            for cand in doc.spans.get(self.names_key, []):
+                hit = [e for e in ents if _overlaps(cand, e)]
+                inside = [e for e in hit if cand.start_char <= e.start_char and e.end_char <= cand.end_char]
+                if not hit or (self.names_policy == "contain" and len(inside) == len(hit)):
+                    ents = [e for e in ents if not any(e is x for x in inside)] + [cand]
         if self.places_policy != "off" and self.places_key in doc.spans:
             places = list(doc.spans[self.places_key])
             if self.places_policy == "prefer":
@@ -101,8 +118,10 @@ class EntityMerger:
     default_config={
         "numeric_key": NUMERIC_KEY,
         "places_key": PLACES_KEY,
+        "names_key": NAMES_KEY,
         "model_key": MODEL_KEY,
         "numeric_policy": "rules_first",
+        "names_policy": "contain",
         "places_policy": "fill",
         "scorer": {"@scorers": "pipeline.entity_scorer.v1"},
     },
@@ -113,8 +132,10 @@ def make_entity_merger(
     name: str,
     numeric_key: str,
     places_key: str,
+    names_key: str,
     model_key: str,
     numeric_policy: str,
+    names_policy: str,
     places_policy: str,
     scorer: Callable | None,
 ) -> EntityMerger:
@@ -124,8 +145,10 @@ def make_entity_merger(
         name,
         numeric_key=numeric_key,
         places_key=places_key,
+        names_key=names_key,
         model_key=model_key,
         numeric_policy=numeric_policy,
+        names_policy=names_policy,
         places_policy=places_policy,
         scorer=scorer,
     )

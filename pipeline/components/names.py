@@ -1,0 +1,354 @@
+"""Name grammar: ORG and LOC candidates built from head words, place candidates and level prefixes.
+
+A name ends with a head word that ends a segmenter token: an organisation head (公司 集团 局 厅 委 银行 大学 协会 …)
+or a place head (开发区 高新区 园区 新区 港 机场 铁路 水库 景区 …).  Its start is found by walking left from the head
+over the *stretch* of name characters (CJK characters, at most ``max_stem``), which ends at punctuation, a digit,
+a numeric expression or a boundary word (来自 在 和 的 …; words such as 工业和信息化 keep their 和).  Inside the
+stretch the name starts at the leftmost anchor: a place candidate of the place linker (湖北省生态环境厅, 岳阳城陵矶港)
+or a level prefix (省 市 县 … 国家 中共: 市财政局).  Without an anchor it starts at the stretch's start when the stretch
+reached a boundary within ``max_stem_unanchored`` characters and the head is a strong one (金塘冲水库, 海口奇力制药股份
+有限公司); weak heads (站 港 河 科技 药业 …) need an anchor.  Generic stems (龙头企业, 该公司, 各级政府, 省级开发区) are
+not names, nor bare bodies without a level (政府, 人大: guideline rules 4 and 23).
+
+Macro-regions and other fixed LOC words (长三角, 西北地区, 黄河流域) are LOC wherever they are whole tokens.
+
+Candidates go to ``doc.spans[spans_key]``; the merger decides which reach ``doc.ents`` (they replace the model's
+entities they contain, so a place inside a longer name is not left as a stray GPE).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import SimpleFrozenList
+
+import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
+from pipeline.corpus.alignment import split_tokens_at, token_offsets
+from pipeline.resources import read_settings
+from pipeline.spans import NAMES_KEY, NUMERIC_KEY, PLACES_KEY
+
+SETTINGS_FILE = "names.json"
+HYPHENS = "-－"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+@dataclass
+class NameSettings:
+    """The contents of ``names.json``."""
+
+    org_heads: list[str]
+    weak_org_heads: list[str]
+    loc_heads: list[str]
+    weak_loc_heads: list[str]
+    macro_regions: list[str]
+    level_prefixes: list[str]
+    boundary_words: list[str]
+    generic_stems: list[str]
+    generic_starts: list[str]
+    head_blockers: list[str]
+    needs_stem: list[str]
+    generic_ends: list[str]
+    blocked_after: dict[str, list[str]]
+    not_names: list[str]
+    max_stem: dict[str, int]
+    max_stem_unanchored: dict[str, int]
+    joined_words: list[str]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "NameSettings":
+        data = {k: v for k, v in data.items() if k != "_comment"}
+        names = {f.name for f in fields(cls)}
+        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+        if unknown or missing:
+            raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class NameCandidate:
+    start: int
+    end: int
+    label: str
+    anchor: str = "none"  # place | level | none | lexicon
+
+
+class NameFinder:
+    """The grammar on plain text plus token boundaries and place/numeric spans (no Doc needed)."""
+
+    def __init__(self, settings: NameSettings):
+        self.s = settings
+        heads = [(h, "ORG") for h in settings.org_heads] + [(h, "LOC") for h in settings.loc_heads]
+        self.heads: dict[str, str] = {}
+        for h, lab in heads:
+            self.heads.setdefault(h, lab)
+        self.head_lengths = sorted({len(h) for h in self.heads}, reverse=True)
+        self.weak = set(settings.weak_org_heads) | set(settings.weak_loc_heads)
+        self.boundary = sorted(set(settings.boundary_words), key=len, reverse=True)
+        self.levels = sorted(set(settings.level_prefixes), key=len, reverse=True)
+        self.generic = set(settings.generic_stems)
+        self.generic_starts = tuple(settings.generic_starts)
+        self.not_names = set(settings.not_names)
+        self.blockers = set(settings.head_blockers)
+        self.coordinated = {"市委", "县委", "省委", "区委", "州委"}
+        self.zone_heads = tuple(h for h in settings.loc_heads if h.endswith("区") and len(h) >= 2)
+        self.company_heads = ("公司", "集团")
+        self.needs_stem = set(settings.needs_stem)
+        self.generic_ends = tuple(settings.generic_ends)
+        self.blocked_after = {h: tuple(ws) for h, ws in settings.blocked_after.items()}
+        self.macro = set(settings.macro_regions)
+        self.macro_lengths = sorted({len(m) for m in self.macro}, reverse=True)
+
+    def _joined_mask(self, text: str) -> list[bool]:
+        mask = [False] * (len(text) + 1)
+        for w in self.s.joined_words:
+            pos = text.find(w)
+            while pos >= 0:
+                for k in range(pos, pos + len(w) + 1):
+                    mask[k] = True
+                pos = text.find(w, pos + 1)
+        return mask
+
+    def find(
+        self,
+        text: str,
+        words: list[tuple[int, int]],
+        places: Iterable[tuple[int, int]] = (),
+        blocked: Iterable[tuple[int, int]] = (),
+    ) -> list[NameCandidate]:
+        """Candidates in ``text``: ``words`` are token offsets, ``places`` place candidates, ``blocked`` spans
+        (numeric expressions) no name may overlap."""
+        starts = {a for a, _ in words}
+        ends = {b for _, b in words}
+        token_at_end = {b: text[a:b] for a, b in words}
+        places = sorted((a, b) for a, b in places if b - a >= 2)  # one-character abbreviations do not anchor
+        no_name = [False] * (len(text) + 1)
+        for a, b in blocked:
+            for k in range(a, b):
+                no_name[k] = True
+        joined = self._joined_mask(text)
+        found: list[NameCandidate] = []
+        for e in sorted(ends):
+            if token_at_end[e] in self.blockers:
+                continue
+            for length in self.head_lengths:
+                h = e - length
+                if h < 0 or text[h:e] not in self.heads:
+                    continue
+                cand = self._from_head(text, h, e, self.heads[text[h:e]], starts, places, no_name, joined)
+                if cand is not None:
+                    found.append(cand)
+                break
+        found += self._macro_regions(text, starts, ends)
+        return _longest_first(found)
+
+    def _from_head(
+        self,
+        text: str,
+        h: int,
+        e: int,
+        label: str,
+        starts: set[int],
+        places: list[tuple[int, int]],
+        no_name: list[bool],
+        joined: list[bool],
+    ) -> NameCandidate | None:
+        limit = self.s.max_stem[label]
+        i, reached_boundary = h, False
+        while i > 0 and h - i < limit:
+            if self._boundary_at(text, i, h, label, starts, no_name, joined):
+                reached_boundary = True
+                break
+            i -= 1
+        if i == 0:
+            reached_boundary = True
+        if not reached_boundary:
+            while i < h and i not in starts:
+                i += 1
+        stretch_start = i
+        inside_place = {k for a, b in places for k in range(a, b)}
+        place_anchors = [a for a, b in places if i <= a and b <= h]
+        level_anchors = [
+            p
+            for p in range(i, h)
+            if (p in starts or p == stretch_start)
+            and p not in inside_place
+            and any(text.startswith(lv, p) for lv in self.levels)
+        ]
+        if label == "LOC":  # 国家级…园区, 省级开发区: levels are descriptors of zones, not their names' start
+            level_anchors = []
+        head = text[h:e]
+        if place_anchors or level_anchors:
+            start = min(place_anchors or level_anchors)
+            anchor = "place" if place_anchors else "level"
+        elif reached_boundary and 2 <= h - i <= self.s.max_stem_unanchored[label] and head not in self.weak:
+            start, anchor = i, "none"
+        else:
+            return None
+        name, stem = text[start:e], text[start:h]
+        if name in self.not_names or stem in self.generic or stem.startswith(self.generic_starts):
+            return None
+        if stem.endswith(self.generic_ends) or text.startswith(self.blocked_after.get(head, ()), e):
+            return None  # 上市公司, 关联公司; 政府工作报告, 政府投资基金
+        if anchor == "place" and head in self.needs_stem and any(a == start and b == h for a, b in places):
+            return None  # 靖西景区: a place and a generic head
+        if not stem:
+            return None
+        return NameCandidate(start, e, label, anchor)
+
+    def _boundary_at(
+        self,
+        text: str,
+        i: int,
+        h: int,
+        label: str,
+        starts: set[int],
+        no_name: list[bool],
+        joined: list[bool],
+    ) -> bool:
+        """Whether the stretch before a head (ending at ``h``) cannot extend left past ``i``."""
+        ch = text[i - 1]
+        if ch in HYPHENS and text.endswith("中国", 0, i - 1) and i < len(text) and _is_cjk(text[i]):
+            return False  # 中国-东盟, 中国－中南半岛
+        if not _is_cjk(ch) or no_name[i - 1]:
+            return True
+        if joined[i]:
+            return False
+        if any(text.endswith(w, 0, i) and (i - len(w)) in starts for w in self.boundary):
+            return True
+        # 市委市政府: two coordinated bodies
+        if text[i - 2 : i] in self.coordinated and any(text.startswith(lv, i) for lv in self.levels):
+            return True
+        # 雄安新区中关村科技园: a chain of named zones is split
+        if label == "LOC" and i < h:
+            return any(text.endswith(hd, 0, i) for hd in self.zone_heads + self.company_heads)
+        return False
+
+    def _macro_regions(self, text: str, starts: set[int], ends: set[int]) -> list[NameCandidate]:
+        out = []
+        for s in sorted(starts):
+            for length in self.macro_lengths:
+                if (s + length) in ends and text[s : s + length] in self.macro:
+                    out.append(NameCandidate(s, s + length, "LOC"))
+                    break
+        return out
+
+
+def _longest_first(cands: list[NameCandidate]) -> list[NameCandidate]:
+    """Drop candidates overlapping a longer one; sorted by start."""
+    kept: list[NameCandidate] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.start)):
+        if not any(c.start < k.end and k.start < c.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+class NameGrammar:
+    """ORG/LOC candidates from head words (``doc.spans[spans_key]``); needs the place linker's candidates."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "name_grammar",
+        *,
+        spans_key: str = NAMES_KEY,
+        places_key: str = PLACES_KEY,
+        numeric_key: str = NUMERIC_KEY,
+        scorer: Callable | None = None,
+    ):
+        self.name = name
+        self.spans_key = spans_key
+        self.places_key = places_key
+        self.numeric_key = numeric_key
+        self.scorer = scorer
+        self.finder: NameFinder | None = None
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        settings_path: str | None = None,
+    ) -> None:
+        """Read the head words and lists (``names.json``; None = built in)."""
+        data = read_settings(settings_path, SETTINGS_FILE)
+        self.finder = NameFinder(NameSettings.from_dict(data, str(settings_path or SETTINGS_FILE)))
+
+    def _ready(self) -> NameFinder:
+        if self.finder is None:
+            raise ValueError(
+                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
+            )
+        return self.finder
+
+    def __call__(self, doc: Doc) -> Doc:
+        finder = self._ready()
+        places = [(s.start_char, s.end_char) for s in doc.spans.get(self.places_key, [])]
+        numeric = [(s.start_char, s.end_char) for s in doc.spans.get(self.numeric_key, [])]
+        cands = finder.find(doc.text, token_offsets(doc), places, numeric)
+        split_tokens_at(doc, [o for c in cands for o in (c.start, c.end)])
+        spans = [doc.char_span(c.start, c.end, label=c.label) for c in cands]
+        doc.spans[self.spans_key] = [s for s in spans if s is not None]
+        return doc
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        return self.scorer(examples, **kwargs) if self.scorer else {}
+
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        return srsly.msgpack_dumps(self._ready().s.to_dict())
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NameGrammar":
+        self.finder = NameFinder(NameSettings.from_dict(srsly.msgpack_loads(data)))
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        """The settings as ``settings.json`` in ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "settings.json", self._ready().s.to_dict())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NameGrammar":
+        file = Path(path) / "settings.json"
+        self.finder = NameFinder(NameSettings.from_dict(srsly.read_json(file), str(file)))
+        return self
+
+
+@Language.factory(
+    "name_grammar",
+    assigns=["doc.spans"],
+    requires=["doc.spans"],
+    retokenizes=True,
+    default_config={
+        "spans_key": NAMES_KEY,
+        "places_key": PLACES_KEY,
+        "numeric_key": NUMERIC_KEY,
+        "scorer": {
+            "@scorers": "pipeline.span_group_scorer.v1",
+            "spans_key": NAMES_KEY,
+            "labels": ["ORG", "LOC"],
+        },
+    },
+    default_score_weights={
+        f"spans_{NAMES_KEY}_f": 0.0,
+        f"spans_{NAMES_KEY}_p": 0.0,
+        f"spans_{NAMES_KEY}_r": 0.0,
+        f"spans_{NAMES_KEY}_per_type": None,
+    },
+)
+def make_name_grammar(
+    nlp: Language, name: str, spans_key: str, places_key: str, numeric_key: str, scorer: Callable | None
+) -> NameGrammar:
+    """ORG/LOC candidates from head words, place candidates and level prefixes (data from ``initialize``)."""
+    return NameGrammar(
+        nlp, name, spans_key=spans_key, places_key=places_key, numeric_key=numeric_key, scorer=scorer
+    )
