@@ -298,7 +298,9 @@ def test_a_truncated_model_file_is_one_line_naming_the_part(truncated_model, tmp
     ):
         run = case.run(*command)
         assert run.code == 1 and len(run.err) == 1, run.err
-        assert run.err[0].startswith(f"error: model {truncated_model / 'vocab'} cannot be loaded (damaged or ")
+        assert run.err[0].startswith(
+            f"error: model {truncated_model / 'vocab'} cannot be loaded (damaged or "
+        )
     assert not (case.dir / "out.jsonl").exists()
     case.assert_inputs_unchanged()
 

@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from pipeline.doccano.uncertainty import disagreement, has_rule_candidates
+from pipeline.doccano.uncertainty import disagreement, has_rule_candidates, has_statistical_ner
 from pipeline.spans import MODEL_KEY, NAMES_KEY, NUMERIC_KEY, PLACES_KEY
 
 TEXT = "北京市和上海市增长5%。"  # 12 characters
@@ -60,10 +60,22 @@ def test_contradicting_rule_candidates_count(nlp):
     assert disagreement(doc) == pytest.approx(2 / len(TEXT))  # 京 and 市 are a GPE and an ORG to the rules
 
 
-def test_without_the_model_group_doc_ents_stand_for_the_model(nlp):
+def test_without_a_statistical_ner_doc_ents_stand_for_the_model(nlp):
     doc = _doc(nlp, None, ents=[(0, 3, "GPE")], **{PLACES_KEY: PLACES, NUMERIC_KEY: NUMBERS})
     assert MODEL_KEY not in doc.spans
     assert disagreement(doc) == pytest.approx(5 / len(TEXT))
+    doc = _doc(nlp, [], ents=[(0, 3, "GPE")], **{PLACES_KEY: PLACES, NUMERIC_KEY: NUMBERS})
+    assert disagreement(doc, statistical=True) == pytest.approx(8 / len(TEXT))  # the NER's own: nothing
+    assert disagreement(doc, statistical=False) == pytest.approx(5 / len(TEXT))  # the merged entities
+
+
+def test_the_rule_pipeline_has_no_statistical_ner():
+    from pipeline.nlp import load_nlp
+
+    assert not has_statistical_ner(load_nlp("rules"))
+    blank = spacy.blank("zh")
+    blank.add_pipe("ner")
+    assert has_statistical_ner(blank)
 
 
 def test_no_rule_groups_nothing_to_compare(nlp):

@@ -79,7 +79,9 @@ def assign_splits(
     fixed: dict[str, str] = {}
     if splits_file is not None:
         splits = read_json(splits_file, "splits file")
-        if not isinstance(splits, dict) or any(name not in ("train", "tune", "dev", "test") for name in splits):
+        if not isinstance(splits, dict) or any(
+            name not in ("train", "tune", "dev", "test") for name in splits
+        ):
             raise FileFormatError(f'{splits_file}: expected {{"train"|"tune"|"dev"|"test": [ids]}}')
         for name, ids in splits.items():
             fixed.update({str(doc_id): name for doc_id in ids})

@@ -25,7 +25,7 @@ from spacy.language import Language
 from pipeline import LABELS
 from pipeline.corpus.validate import check_spans
 from pipeline.doccano import client as dc
-from pipeline.doccano.uncertainty import disagreement, has_rule_candidates
+from pipeline.doccano.uncertainty import disagreement, has_rule_candidates, has_statistical_ner
 from pipeline.io import read_jsonl
 from pipeline.settings import PROJECT_ROOT
 
@@ -157,6 +157,7 @@ def _model_spans(
     from pipeline.nlp import load_nlp
 
     nlp = model if isinstance(model, Language) else load_nlp(model)
+    statistical = has_statistical_ner(nlp)
     texts = (d.text for d in docs)
     for doc, sdoc in zip(docs, progress(nlp.pipe(texts, batch_size=16)), strict=True):
         spans = [(e.start_char, e.end_char, e.label_) for e in sdoc.ents if e.label_ in LABELS]
@@ -168,7 +169,7 @@ def _model_spans(
             else:
                 good.append(span)
         doc.spans = good
-        doc.score = disagreement(sdoc)
+        doc.score = disagreement(sdoc, statistical)
         report.scored = report.scored or has_rule_candidates(sdoc)
 
 

@@ -1,19 +1,20 @@
 """Which documents to annotate first (``push --order uncertainty``): where the model and the rules disagree.
 
 Every character of a document gets the model's tag (``B-LABEL``/``I-LABEL`` or none) from the statistical
-NER's own entities (``doc.spans[MODEL_KEY]``, kept by the merger; without that group, ``doc.ents``) and the
-set of tags the rule candidates give it (``doc.spans`` of :data:`~pipeline.spans.NUMERIC_KEY`,
+NER's own entities (``doc.spans[MODEL_KEY]``, kept by the merger) and the set of tags the rule candidates give it (``doc.spans`` of :data:`~pipeline.spans.NUMERIC_KEY`,
 :data:`~pipeline.spans.PLACES_KEY`, :data:`~pipeline.spans.NAMES_KEY`).  A character disagrees when the two
 differ on a label the rules propose at all (numeric → MONEY QUANTITY PERCENT, places → GPE, names → ORG LOC):
 a missed or extra entity, another label, another boundary, or rule candidates that contradict each other.  The
 score is the share of the document's characters that disagree, so long and short documents compare fairly.
-With the rule-only pipeline it measures how much the merge had to decide (``doc.ents`` against the candidates).
+A pipeline without a statistical NER (the rule-only one) compares its merged ``doc.ents`` with the candidates
+instead: how much the merge had to decide.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.spans import MODEL_KEY, NAMES_KEY, NUMERIC_KEY, PLACES_KEY
@@ -39,13 +40,21 @@ def has_rule_candidates(doc: Doc) -> bool:
     return any(key in doc.spans for key in RULE_LABELS)
 
 
-def disagreement(doc: Doc) -> float:
-    """The share of ``doc``'s characters where the model and the rule candidates disagree (0 to 1)."""
+def has_statistical_ner(nlp: Language) -> bool:
+    """True when ``nlp`` has a statistical NER (a component named ``ner`` or made by the ``ner`` factory)."""
+    return any(
+        name == "ner" or nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names
+    )
+
+
+def disagreement(doc: Doc, statistical: bool = True) -> float:
+    """The share of ``doc``'s characters where the model and the rule candidates disagree (0 to 1); the model
+    is the NER's own entities when ``statistical`` and the merger kept them, else ``doc.ents``."""
     n = len(doc.text)
     covered = {label for key, labels in RULE_LABELS.items() if key in doc.spans for label in labels}
     if not n or not covered:
         return 0.0
-    model = _tags(doc.spans.get(MODEL_KEY, doc.ents), n)
+    model = _tags(doc.spans[MODEL_KEY] if statistical and MODEL_KEY in doc.spans else doc.ents, n)
     rules = _tags([s for key in RULE_LABELS if key in doc.spans for s in doc.spans[key]], n)
     differing = 0
     for mine, theirs in zip(model, rules, strict=True):
