@@ -116,18 +116,18 @@ def push_command(
         _err(
             f"{len(report.rejected)} problem(s): those documents are not uploaded; fix the input and push again"
         )
-    try:
+    with dc.api_errors("push"):
         push(client, project, docs, report, annotators=annotator, independent=independent, order=order)
-    except dc.DoccanoError:
-        raise
-    except Exception as exc:
-        raise dc.api_error(exc, "push") from None
-    for line in report.warnings:
-        _err(f"warning: {line}")
-    for line in report.upload_errors:
-        _err(f"upload error: {line}")
-    typer.echo(report.summary())
-    if not report.ok:
+    _finish({"warning": report.warnings, "upload error": report.upload_errors}, report.summary(), report.ok)
+
+
+def _finish(lines: dict[str, list[str]], summary: str, ok: bool) -> None:
+    """Print every ``kind: line`` on stderr, the summary on stdout; exit 1 unless ``ok``."""
+    for kind, items in lines.items():
+        for line in items:
+            _err(f"{kind}: {line}")
+    typer.echo(summary)
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -155,19 +155,9 @@ def pull_command(
     refuse_inputs_as_outputs([], original, output_dirs=[output])
     originals = read_originals(original) if original else None
     client = _client(url)
-    try:
+    with dc.api_errors("pull"):
         report = pull(client, project, output, originals=originals, only_approved=only_approved)
-    except dc.DoccanoError:
-        raise
-    except Exception as exc:
-        raise dc.api_error(exc, "pull") from None
-    for line in report.excluded:
-        _err(f"excluded {line}")
-    for line in report.warnings:
-        _err(f"warning: {line}")
-    typer.echo(report.summary())
-    if not report.ok:
-        raise typer.Exit(1)
+    _finish({"excluded": report.excluded, "warning": report.warnings}, report.summary(), report.ok)
 
 
 def agreement_command(

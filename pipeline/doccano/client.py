@@ -8,11 +8,12 @@ Connection settings, first found wins: explicit arguments; ``$DOCCANO_URL``/``$D
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,17 @@ def api_error(exc: Exception, doing: str) -> DoccanoError:
                 body = (resp.text or "")[:200]
         return DoccanoError(f"{doing}: HTTP {code} {body}".strip())
     return DoccanoError(f"{doing}: {_short(exc)}")
+
+
+@contextlib.contextmanager
+def api_errors(doing: str) -> Iterator[None]:
+    """Inside the block, a failure of the server or the API becomes a one-line :class:`DoccanoError`."""
+    try:
+        yield
+    except PipelineError:
+        raise
+    except Exception as exc:
+        raise api_error(exc, doing) from None
 
 
 def _short(exc: Exception) -> str:

@@ -42,6 +42,15 @@ def rows_table(docs: Sequence[TaggedDoc]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
 
 
+def _concatenate(parts: Sequence[Path], dest: Path, head: bytes = b"") -> None:
+    """``dest`` (atomically): ``head``, then the bytes of every part in order."""
+    with atomic_write(dest, "wb") as out:
+        out.write(head)
+        for part in parts:
+            with part.open("rb") as fh:
+                shutil.copyfileobj(fh, out)
+
+
 class OutputFormat:
     """One output format: how a part (a checkpoint's documents) is written and how parts become the output."""
 
@@ -63,10 +72,7 @@ class JsonlFormat(OutputFormat):
                 fh.write(dumps_line(doc.to_json()) + "\n")
 
     def assemble(self, parts: Sequence[Path], dest: Path) -> None:
-        with atomic_write(dest, "wb") as out:
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out)
+        _concatenate(parts, dest)
 
 
 class CsvFormat(OutputFormat):
@@ -81,11 +87,7 @@ class CsvFormat(OutputFormat):
     def assemble(self, parts: Sequence[Path], dest: Path) -> None:
         header = io.StringIO()
         csv.writer(header).writerow(ROW_COLUMNS)
-        with atomic_write(dest, "wb") as out:
-            out.write(header.getvalue().encode(CSV_ENCODING))
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out)
+        _concatenate(parts, dest, head=header.getvalue().encode(CSV_ENCODING))
 
 
 class ParquetFormat(OutputFormat):
