@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pipeline.errors import PipelineError
 from pipeline.tagging.readers import InputDoc, Skipped
 from pipeline.tagging.records import TaggedDoc
-from pipeline.tagging.workers import in_order, tag_documents
+from pipeline.tagging.workers import Tagger, in_order, tag_documents
 
 DEFAULT_PARTITION_DOCS = 200
 PARTITION_CHARS = 2_000_000  # a partition is closed early once it holds this many characters
@@ -95,7 +95,7 @@ def dask_engine(
     *,
     processes: bool = True,
     partition_docs: int = DEFAULT_PARTITION_DOCS,
-):
+) -> Iterator[Tagger]:
     """The Dask engine: a client (and a local cluster unless ``scheduler``), the model checked on a worker;
     yields the function that tags a document stream there, results in input order."""
     client, cluster = _client(scheduler, n_workers, processes)

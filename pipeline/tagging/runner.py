@@ -23,7 +23,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, UsageError
 from pipeline.outputs import OutputLock, refuse_inputs_as_outputs
 from pipeline.tagging.checkpoint import (
     INPUTS_STATE,
@@ -48,14 +48,12 @@ from pipeline.tagging.readers import (
 )
 from pipeline.tagging.records import TaggedDoc
 from pipeline.tagging.splitting import DEFAULT_SPLIT_CHARS
-from pipeline.tagging.workers import DEFAULT_BATCH_SIZE, tag_documents
-from pipeline.tagging.writers import format_for
+from pipeline.tagging.workers import DEFAULT_BATCH_SIZE, Tagger, tag_documents
+from pipeline.tagging.writers import OutputFormat, format_for
 
 DEFAULT_CHECKPOINT_EVERY = 500
 CHECKPOINT_SECONDS = 60.0
 ENGINES = ("local", "dask")
-
-Tagger = Callable[[Iterable[InputDoc | Skipped]], Iterator[TaggedDoc | Skipped]]
 
 
 @dataclass
@@ -112,7 +110,9 @@ def model_name(model: str | Path | Language) -> str:
 
 
 @contextlib.contextmanager
-def local_engine(model: str | Path | Language, n_process: int, batch_size: int, split_chars: int):
+def local_engine(
+    model: str | Path | Language, n_process: int, batch_size: int, split_chars: int
+) -> Iterator[Tagger]:
     """The local engine: the model loaded here, tagging in this process or ``n_process`` forked workers."""
     from pipeline.nlp import load_nlp
 
@@ -185,53 +185,59 @@ def run_tagging(
             opened = local_engine(model, n_process, batch_size, split_chars)
         with opened as tag:
             state.start(params, resume, log)
+            renamed: list[Renamed] = []
+            documents = iter_documents(found, text_field, id_field, max_chars)
+            todo = _not_committed(unique_ids(documents, renamed), state, renamed, log)
+            bar = _progress_bar(found, state.docs + len(state.records), progress)
             try:
-                return _tag_into(tag, found, state, files, params, text_field, id_field, max_chars,
-                                 checkpoint_every, progress, log)  # fmt: skip
+                summary = _commit_results(tag(todo), state, fmt, checkpoint_every, bar, log)
+                fmt.assemble(state.parts, output)
+                summary.skipped_path = write_skipped_list(files.skipped, state.records)
             except OSError as exc:
-                where = exc.filename or output
                 raise PipelineError(
-                    f"{where}: {exc.strerror or exc}; the committed work is kept in {state.dir}: "
-                    "fix the cause (free space?) and rerun with --resume"
+                    f"{exc.filename or output}: {exc.strerror or exc}; the committed work is kept in "
+                    f"{state.dir}: fix the cause (free space?) and rerun with --resume"
                 ) from None
             except PipelineError as exc:
-                raise type(exc)(
-                    f"{exc}; the committed work is kept in {state.dir}: rerun with --resume"
-                ) from None
+                kind = UsageError if isinstance(exc, UsageError) else PipelineError
+                raise kind(f"{exc}; the committed work is kept in {state.dir}: rerun with --resume") from None
+    summary.output = output
+    summary.done, summary.chars, summary.entities = state.docs, state.chars, state.entities
+    summary.skipped = state.records
+    summary.renamed = len(renamed)
+    write_run_record(files, params, summary.counts())
+    state.finish()
+    return summary
 
 
-def _tag_into(
-    tag: Tagger,
-    found: list[InputFile],
+def _not_committed(
+    items: Iterable[InputDoc | Skipped],
     state: Checkpoints,
-    files: RunFiles,
-    params: dict[str, Any],
-    text_field: str,
-    id_field: str,
-    max_chars: int,
+    renamed: list[Renamed],
+    log: Callable[[str], None],
+) -> Iterator[InputDoc | Skipped]:
+    """The items the state does not cover yet, saying which ones got a new id."""
+    for item in items:
+        if item.key in state.done_keys:
+            continue
+        if renamed and renamed[-1].key == item.key:
+            log(str(renamed[-1]))
+        yield item
+
+
+def _commit_results(
+    results: Iterator[TaggedDoc | Skipped],
+    state: Checkpoints,
+    fmt: OutputFormat,
     checkpoint_every: int,
-    progress: bool,
+    bar: Any,
     log: Callable[[str], None],
 ) -> TagSummary:
-    """Tag the documents the state does not cover yet, committing parts as it goes; then assemble."""
-    fmt = format_for(files.output)
-    summary = TagSummary(output=files.output, resumed_from=state.docs + len(state.records))
-    started = time.perf_counter()
-    renamed: list[Renamed] = []
-
-    def todo() -> Iterator[InputDoc | Skipped]:
-        for item in unique_ids(iter_documents(found, text_field, id_field, max_chars), renamed):
-            if item.key in state.done_keys:
-                continue
-            if renamed and renamed[-1].key == item.key:
-                log(str(renamed[-1]))
-            yield item
-
-    bar = _progress_bar(found, summary.resumed_from, progress)
+    """Commit ``results`` as parts, every ``checkpoint_every`` documents or :data:`CHECKPOINT_SECONDS`."""
+    summary = TagSummary(output=state.dir, resumed_from=state.docs + len(state.records))
+    started = last_commit = time.perf_counter()
     docs: list[TaggedDoc] = []
     records: list[Skipped] = []
-    last_commit = time.perf_counter()
-    results = tag(todo())
     try:
         for result in results:
             if isinstance(result, Skipped):
@@ -255,15 +261,8 @@ def _tag_into(
         state.commit(fmt, docs, records)
     finally:
         bar.close()
-        getattr(results, "close", lambda: None)()
-    fmt.assemble(state.parts, files.output)
-    summary.skipped_path = write_skipped_list(files.skipped, state.records)
-    summary.done, summary.chars, summary.entities = state.docs, state.chars, state.entities
-    summary.skipped = state.records
-    summary.renamed = len(renamed)
+        getattr(results, "close", lambda: None)()  # ends worker processes when stopped early
     summary.seconds = time.perf_counter() - started
-    write_run_record(files, params, summary.counts())
-    state.finish()
     return summary
 
 

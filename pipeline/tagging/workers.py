@@ -48,6 +48,8 @@ def _describe(exc: BaseException) -> str:
 
 
 PieceResult = list[Entity] | str  # the entities of a piece, or why tagging it failed
+# an engine: tags a stream of documents and yields the results in input order
+Tagger = Callable[[Iterable[InputDoc | Skipped]], Iterator[TaggedDoc | Skipped]]
 
 
 def tag_pieces(nlp: Language, pieces: list[tuple[int, str]]) -> list[PieceResult]:
