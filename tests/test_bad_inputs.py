@@ -102,34 +102,31 @@ def _tag(case: Case, *args: str) -> Run:
 # ---------------------------------------------------------------- 1: an output is never an input
 
 
-@pytest.mark.parametrize(
-    ("name", "args", "message"),
-    [
-        (
-            "output_is_input",
-            ["same.jsonl", "-o", "same.jsonl"],
-            "error: same.jsonl: the output is also an input: choose another output",
-        ),
-        (
-            "output_in_input_dir",
-            ["reports", "-o", "reports/out.jsonl"],
-            "error: reports/out.jsonl: the output is inside the input directory reports: write it elsewhere",
-        ),
-        (
-            "output_matches_pattern",
-            ["in/*.jsonl", "-o", "in/tagged.jsonl"],
-            "error: in/tagged.jsonl: the output matches the input pattern 'in/*.jsonl': write it elsewhere",
-        ),
-        (
-            "output_is_directory",
-            ["in.jsonl", "-o", "out.jsonl"],
-            "error: out.jsonl: is a directory; the output is a file ending in .jsonl, .csv, .parquet",
-        ),
-    ],
-)
-def test_an_output_that_is_an_input_is_refused_up_front(name, args, message, tmp_path, monkeypatch):
+REFUSED = {  # fixture: (tag arguments, the one line on stderr)
+    "output_is_input": (
+        "same.jsonl -o same.jsonl",
+        "error: same.jsonl: the output is also an input: choose another output",
+    ),
+    "output_in_input_dir": (
+        "reports -o reports/out.jsonl",
+        "error: reports/out.jsonl: the output is inside the input directory reports: write it elsewhere",
+    ),
+    "output_matches_pattern": (
+        "in/*.jsonl -o in/tagged.jsonl",
+        "error: in/tagged.jsonl: the output matches the input pattern 'in/*.jsonl': write it elsewhere",
+    ),
+    "output_is_directory": (
+        "in.jsonl -o out.jsonl",
+        "error: out.jsonl: is a directory; the output is a file ending in .jsonl, .csv, .parquet",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_an_output_that_is_an_input_is_refused_up_front(name, tmp_path, monkeypatch):
     case = Case(name, tmp_path, monkeypatch)
-    run = _tag(case, *args)
+    args, message = REFUSED[name]
+    run = _tag(case, *args.split())
     assert (run.code, run.err) == (2, [message])
     case.assert_inputs_unchanged()
     assert case.new_files() == set()  # no output, no lock, no state left behind
