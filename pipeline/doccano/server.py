@@ -132,7 +132,12 @@ def read_state(home: Path) -> ServerState | None:
     path = home / STATE_FILE
     if not path.exists():
         return None
-    return ServerState(**json.loads(path.read_text()))
+    from pipeline.io import read_json
+
+    try:
+        return ServerState(**read_json(path, "doccano server state"))
+    except TypeError:
+        raise ServerError(f"{path}: not a server state written by `pipeline doccano server start`") from None
 
 
 PRIVATE_UMASK = 0o077
