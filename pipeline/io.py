@@ -201,22 +201,32 @@ def dumps_line(value: Any) -> str:
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``path``, fsync it and rename it into place only when complete."""
+    """Write to a temporary file beside ``path``, fsync it and rename it into place only when complete.
+
+    An ``OSError`` (no such directory, no permission, a full disk) names ``path``, not the temporary file.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(tmp_name)
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it private; the file gets the usual mode
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(path)
+    except OSError as exc:
+        name = str(exc.filename or "")
+        if not name or (name.endswith(".tmp") and Path(name).name.startswith(f".{path.name}.")):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def write_jsonl(path: str | Path, values: Iterable[Any]) -> int:
