@@ -208,9 +208,13 @@ def atomic_write(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[I
     path = Path(path)
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
-    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot create the directory {path.parent} ({exc.strerror or exc})"
+        raise OSError(exc.errno, reason, str(path)) from None
+    tmp: Path | None = None
+    try:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         tmp = Path(tmp_name)
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it private; the file gets the usual mode

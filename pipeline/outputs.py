@@ -89,8 +89,9 @@ class OutputLock:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
+                where = exc.filename or self.path
                 raise PipelineError(
-                    f"{self.output}: cannot write there ({exc.strerror or exc}: {exc.filename or self.path})"
+                    f"{self.output}: cannot write there ({where}: {exc.strerror or exc})"
                 ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

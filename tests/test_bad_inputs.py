@@ -156,6 +156,22 @@ def test_other_commands_refuse_to_write_over_an_input(tmp_path, monkeypatch):
     case.assert_inputs_unchanged()
 
 
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
+    case = Case("unwritable", tmp_path, monkeypatch)
+    run = _tag(case, "in.jsonl", "-o", "blocker/out.jsonl")
+    assert (run.code, run.err) == (
+        1,
+        ["error: blocker/out.jsonl: cannot write there (blocker: File exists)"],
+    )
+    run = case.run(
+        "evaluate", "-m", "rules", "--gold", str(BAD / "evaluate" / "gold.jsonl"), "-o", "blocker/m.json"
+    )
+    assert run.code == 1 and run.err[-1] == (
+        "error: blocker/m.json: cannot create the directory blocker (File exists)"
+    )
+    case.assert_inputs_unchanged()
+
+
 # ---------------------------------------------------------------- 2: two runs never share an output
 
 
