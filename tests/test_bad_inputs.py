@@ -194,6 +194,7 @@ def test_a_stale_lock_of_a_dead_run_is_cleared_and_said(tmp_path, monkeypatch):
     case = Case("lock", tmp_path, monkeypatch)
     dead = {"pid": 2**22 + 12345, "host": "gone", "started": "2024-01-01 00:00:00", "command": "pipeline tag"}
     (case.dir / ".out.jsonl.lock").write_text(json.dumps(dead))
+    (case.dir / ".out.jsonl.k1ll3d.tmp").write_text('{"id": "half a line')  # killed while assembling
     run = _tag(case, "in.jsonl", "-o", "out.jsonl")
     assert run.code == 0
     assert run.err[0] == (
@@ -201,7 +202,7 @@ def test_a_stale_lock_of_a_dead_run_is_cleared_and_said(tmp_path, monkeypatch):
         "no longer running)"
     )
     assert run.summary() == (3, 0, 0)
-    assert not (case.dir / ".out.jsonl.lock").exists()
+    assert not (case.dir / ".out.jsonl.lock").exists() and not (case.dir / ".out.jsonl.k1ll3d.tmp").exists()
     case.assert_inputs_unchanged()
 
 

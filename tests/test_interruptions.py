@@ -128,6 +128,7 @@ def test_kill_9_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pat
     assert out.read_bytes() == reference.read_bytes()
     assert RunFiles(out).skipped.read_bytes() == RunFiles(reference).skipped.read_bytes()
     assert not RunFiles(out).state_dir.exists() and not (tmp_path / ".out.jsonl.lock").exists()
+    assert not list(tmp_path.glob(".out.jsonl*.tmp"))
     assert _hashes(inputs) == before
 
 

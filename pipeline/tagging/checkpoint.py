@@ -50,6 +50,12 @@ class RunFiles:
     def record(self) -> Path:
         return self.output.parent / f".{self.output.name}.run.json"
 
+    def remove_leftovers(self) -> None:
+        """Remove temporary files a killed run left beside the output (call while holding its lock)."""
+        for target in (self.output, self.skipped, self.record):
+            for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+
 
 def inputs_state(files: Iterable[InputFile]) -> list[list[Any]]:
     """Every input file's path, size and modification time: a resumed run must read the same inputs."""

@@ -168,6 +168,7 @@ def run_tagging(
         INPUTS_STATE: inputs_state(found),
     }
     with OutputLock(output, log):
+        files.remove_leftovers()
         state = Checkpoints(files.state_dir, fmt.suffix)
         if resume and not state.dir.exists():
             record = finished_run(files, params)
