@@ -451,6 +451,11 @@ def test_a_malformed_csv_keeps_its_good_rows(tmp_path, monkeypatch):
     assert run.summary() == (2, 2, 0)  # 4 rows: 2 done + 2 skipped
     docs, errors = validate_file(case.dir / "out.jsonl")
     assert errors == [] and [d.id for d in docs] == ["c1", "c4"]
+    run = _tag(case, "unclosed_quote.csv", "-o", "unclosed.jsonl")
+    assert run.err[0] == (
+        "skipped unclosed_quote.csv:2: CSV error on lines 3-5 (an unclosed quote?): unexpected end of data"
+    )
+    assert run.summary() == (1, 1, 0)  # the rows after the quote are swallowed into one skipped row
     case.assert_inputs_unchanged()
 
 

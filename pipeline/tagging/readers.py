@@ -336,7 +336,10 @@ def _read_csv(f: InputFile, text_field: str, id_field: str, max_chars: int) -> I
                 break
             except csv.Error as exc:
                 row += 1
-                lines = f"line {first_line}" + (f"-{reader.line_num}" if reader.line_num > first_line else "")
+                last = reader.line_num
+                lines = (
+                    f"lines {first_line}-{last} (an unclosed quote?)" if last > first_line else f"line {last}"
+                )
                 yield Skipped(f"{key}:{row}", f"CSV error on {lines}: {exc}")
                 continue
             if not fields:
