@@ -75,18 +75,23 @@ def load_config_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def predict(model: Path, docs: list[GoldDoc], load: dict[str, Any]) -> tuple[dict[str, list], float]:
-    """Entities of the whole pipeline per document, and its throughput (chars/s, loading excluded)."""
+def predict(model: Path, docs: list[GoldDoc], load: dict[str, Any]) -> tuple[dict[str, dict], float]:
+    """Per document: the whole pipeline's entities and the statistical model's own (``doc.spans["ner"]``);
+    and the pipeline's throughput (chars/s, loading excluded)."""
     import spacy
 
     from pipeline.nlp import check_model_dir, register_components
+    from pipeline.spans import MODEL_KEY
 
     register_components()
     check_model_dir(model)
     nlp = spacy.load(model, config=load) if load else spacy.load(model)
     start = time.perf_counter()
     out = {
-        gold.id: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        gold.id: {
+            "label": [(e.start_char, e.end_char, e.label_) for e in doc.ents],
+            "model": [(e.start_char, e.end_char, e.label_) for e in doc.spans.get(MODEL_KEY, [])],
+        }
         for gold, doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True)
     }
     seconds = time.perf_counter() - start
@@ -144,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         suffix = f"-{args.name}" if args.reuse else ""
         with (fold_dir / f"predictions{suffix}.jsonl").open("w", encoding="utf-8") as fh:
             for d in fold_docs:
-                row = {"id": d.id, "text": d.text, "label": [list(s) for s in predicted[d.id]]}
+                row = {"id": d.id, "text": d.text, **predicted[d.id]}
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         gold = set().union(*(doc_spans(d.id, d.spans) for d in fold_docs))
-        preds = set().union(*(doc_spans(d, s) for d, s in predicted.items()))
+        preds = set().union(*(doc_spans(d, p["label"]) for d, p in predicted.items()))
         gold_all |= gold
         pred_all |= preds
         scores = score_spans(gold, preds, LABELS)

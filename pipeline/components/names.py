@@ -188,6 +188,8 @@ class NameFinder:
         if label == "LOC":  # 国家级…园区, 省级开发区: levels are descriptors of zones, not their names' start
             level_anchors = []
         head = text[h:e]
+        if i == h and head in self.coordinated:  # 市委 on its own (rule 20)
+            return NameCandidate(h, e, label, "level")
         if place_anchors or level_anchors:
             start = min(place_anchors or level_anchors)
             anchor = "place" if place_anchors else "level"
@@ -202,7 +204,7 @@ class NameFinder:
             return None  # 上市公司, 关联公司; 政府工作报告, 政府投资基金
         if anchor == "place" and head in self.needs_stem and any(a == start and b == h for a, b in places):
             return None  # 靖西景区: a place and a generic head
-        if not stem:
+        if not stem and head not in self.coordinated:  # 市委 alone is a body (rule 20); 公司 alone is not
             return None
         return NameCandidate(start, e, label, anchor)
 
