@@ -28,7 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pipeline.tagging.runner import DEFAULT_BATCH_SIZE  # noqa: E402
+from pipeline.io import read_jsonl  # noqa: E402
+from pipeline.tagging.workers import DEFAULT_BATCH_SIZE  # noqa: E402
 
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "tagging_speed.json"
 REPORTS = Path("reports") / "gov-work-reports.jsonl"
@@ -61,7 +62,7 @@ def _peak_rss_mb() -> dict[str, float]:
 
 def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: int) -> dict:
     """Run one measurement in this process (called in a fresh subprocess by :func:`main`)."""
-    docs = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    docs = [line.value for line in read_jsonl(corpus)]
     texts = [d["text"] for d in docs]
     chars = sum(map(len, texts))
     extra: dict = {}
@@ -89,7 +90,7 @@ def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: in
     elif stage == "components":
         sys.path.insert(0, str(ROOT))
         from pipeline.nlp import load_nlp
-        from pipeline.tagging.runner import DEFAULT_SPLIT_CHARS, split_text
+        from pipeline.tagging.splitting import DEFAULT_SPLIT_CHARS, split_text
 
         nlp = load_nlp(model)
         loaded = time.perf_counter()

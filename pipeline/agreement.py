@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import LABELS
 from pipeline.corpus.gold import GoldDoc
+from pipeline.errors import PipelineError, UsageError
 from pipeline.evaluation import PRF, score_spans
 
 CONTEXT_CHARS = 20
@@ -32,22 +33,32 @@ class PairAgreement:
     scores: dict[str, PRF]
 
 
-class AgreementError(ValueError):
+class AgreementError(PipelineError, ValueError):
     """Annotation files cannot be compared; the message names the file and reason."""
 
 
 def load_annotations(paths: Sequence[str | Path]) -> dict[str, list[GoldDoc]]:
-    """Read validated gold files; the annotator is the file name without ``.jsonl`` (made unique)."""
+    """Read validated gold files; the annotator is the file name without ``.jsonl``, made unique with its
+    directory (``b/ann``) or a number (``ann-2``).  The same file twice is refused."""
     from pipeline.corpus.validate import validate_file
 
     out: dict[str, list[GoldDoc]] = {}
+    seen: set[Path] = set()
     problems: list[str] = []
     for p in paths:
+        real = Path(p).resolve()
+        if real in seen:
+            raise UsageError(f"{p}: the same file is given twice: give each annotator's file once")
+        seen.add(real)
         docs, errors = validate_file(p)
         problems += [str(e) for e in errors]
-        name = Path(p).name.removesuffix(".jsonl")
+        base = Path(p).name.removesuffix(".jsonl")
+        name, n = base, 1
+        if name in out:
+            name = str(Path(p).parent / base)
         while name in out:
-            name = str(Path(p).parent / name)
+            n += 1
+            name = f"{base}-{n}"
         out[name] = docs
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

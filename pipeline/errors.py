@@ -9,3 +9,7 @@ class PipelineError(Exception):
 
 class ModelError(PipelineError):
     """A model directory that is missing, incomplete or lacks the project's components."""
+
+
+class UsageError(PipelineError):
+    """Arguments the command refuses up front (an output that is also an input, nothing to read): exit 2."""

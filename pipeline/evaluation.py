@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline import LABELS
+from pipeline.corpus.gold import GoldDoc
+from pipeline.errors import PipelineError
 
 SpanKey = tuple[str, int, int, str]  # (doc_id, start, end, label)
 
@@ -156,6 +159,39 @@ class Evaluation:
         out = metrics_dict(self.scores, self.interval)
         out["speed"] = {"chars_per_second": round(self.chars_per_second)}
         return out
+
+
+def select_documents(docs: Sequence[GoldDoc], ids: Path | None, split: str) -> list[GoldDoc]:
+    """The documents listed in ``ids`` (a splits JSON ``{split: [ids]}``, or one id per line), all without
+    ``ids``; :class:`PipelineError` for an unknown split, listed ids missing from the gold, or no documents."""
+    from pipeline.io import read_json, read_lines
+
+    if ids is None:
+        wanted = None
+    elif ids.suffix == ".json":
+        splits = read_json(ids, "splits file")
+        if not isinstance(splits, dict) or split not in splits:
+            known = ", ".join(splits) if isinstance(splits, dict) else "none: not a JSON object"
+            raise PipelineError(f"{ids}: no split {split!r} (splits: {known})")
+        wanted = [str(i) for i in splits[split]]
+    else:
+        try:
+            wanted = [w for line in read_lines(ids) for w in line.text.split()]
+        except OSError as exc:
+            raise PipelineError(f"{ids}: cannot read the id list: {exc.strerror or exc}") from None
+    if wanted is not None:
+        have = {d.id for d in docs}
+        missing = [i for i in wanted if i not in have]
+        if missing:
+            listed = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+            raise PipelineError(
+                f"{ids}: {len(missing)} of the {len(wanted)} listed ids are not in the gold files ({listed})"
+            )
+        keep = set(wanted)
+        docs = [d for d in docs if d.id in keep]
+    if not docs:
+        raise PipelineError("no documents to evaluate")
+    return list(docs)
 
 
 def evaluate_nlp(

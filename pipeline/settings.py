@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipeline.errors import PipelineError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIGS_DIR = PROJECT_ROOT / "configs"
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -12,7 +14,7 @@ PKUSEG_DIR = MODELS_DIR / "pkuseg"
 DATA_DIR_ENV = "PIPELINE_DATA_DIR"
 
 
-class DataDirMissing(FileNotFoundError):
+class DataDirMissing(PipelineError, FileNotFoundError):
     """The shared data directory could not be found."""
 
 

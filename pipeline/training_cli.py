@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -74,17 +73,14 @@ def evaluate_command(
 ) -> None:
     """Score a model on gold JSONL by exact character spans: per-label table, micro P/R/F with a 95% bootstrap interval."""
     from pipeline.corpus.gold import read_jsonl
-    from pipeline.evaluation import evaluate_nlp, format_table
+    from pipeline.evaluation import evaluate_nlp, format_table, select_documents
+    from pipeline.io import write_json, write_jsonl
     from pipeline.nlp import load_nlp
+    from pipeline.outputs import refuse_inputs_as_outputs
 
-    docs = read_jsonl(gold)
-    if ids is not None:
-        text = ids.read_text(encoding="utf-8")
-        wanted = set(json.loads(text)[split]) if ids.suffix == ".json" else set(text.split())
-        docs = [d for d in docs if d.id in wanted]
-    if not docs:
-        typer.echo("no documents to evaluate", err=True)
-        raise typer.Exit(1)
+    outputs = [p for p in (output, errors) if p is not None]
+    refuse_inputs_as_outputs(outputs, [*gold, *([ids] if ids else [])])
+    docs = select_documents(read_jsonl(gold), ids, split)
     nlp = load_nlp(model)
     ev = evaluate_nlp(nlp, docs, progress=True)
     typer.echo(format_table(ev.scores))
@@ -94,13 +90,9 @@ def evaluate_command(
         f"{len(docs)} documents; {ev.chars_per_second:,.0f} chars/s"
     )
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(ev.metrics(), ensure_ascii=False, indent=1), encoding="utf-8")
+        write_json(output, ev.metrics())
     if errors:
-        errors.parent.mkdir(parents=True, exist_ok=True)
-        with errors.open("w", encoding="utf-8") as fh:
-            for rec in ev.errors:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        write_jsonl(errors, ev.errors)
 
 
 def package_command(

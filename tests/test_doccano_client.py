@@ -15,6 +15,7 @@ from pipeline.doccano import client as dc
 from pipeline.doccano import server
 from pipeline.doccano.pull import check_example
 from pipeline.doccano.push import PushReport, read_push_docs, text_sha1
+from pipeline.errors import PipelineError
 
 DATA = Path(__file__).parent / "data" / "doccano"
 
@@ -48,7 +49,7 @@ def test_missing_server_and_bad_config_are_explained(isolated):
     with pytest.raises(dc.DoccanoError, match="no doccano server: set DOCCANO_URL"):
         dc.connection_settings()
     (isolated / "client.json").write_text('{"url": "http://127.0.0.1:1", ', encoding="utf-8")
-    with pytest.raises(dc.DoccanoError, match=r"client.json: invalid JSON"):
+    with pytest.raises(PipelineError, match=r"client.json:1: invalid JSON"):
         dc.connection_settings()
     (isolated / "client.json").write_text(json.dumps({"url": "http://127.0.0.1:9/", "username": "ann"}))
     with pytest.raises(dc.DoccanoError, match=r"no credentials for http://127\.0\.0\.1:9"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import psutil
@@ -241,3 +242,89 @@ def test_cli_push_and_pull(doccano, tmp_path):
     assert pulled.exit_code == 0, pulled.output
     assert set(_gold(tmp_path / "merged.jsonl")) == {"zh-emoji", "zh-fullwidth", "zh-loc", "good-one"}
     assert os.path.exists(tmp_path / "all.jsonl")
+
+
+def test_server_home_and_database_are_private(doccano):
+    state, _ = doccano
+    home = Path(state.home)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for name in ("db.sqlite3", "secret_key", "server.json"):
+        assert stat.S_IMODE((home / name).stat().st_mode) & 0o077 == 0, name
+
+
+def test_line_separators_in_texts_survive_push_and_pull(doccano, tmp_path):
+    state, _ = doccano
+    gold = Path(__file__).parent / "data" / "bad_inputs" / "gold_line_separators" / "other.jsonl"
+    env = {"DOCCANO_URL": state.url, "DOCCANO_USERNAME": ADMIN[0], "DOCCANO_PASSWORD": ADMIN[1]}
+    runner = CliRunner()
+    pushed = runner.invoke(
+        app, ["doccano", "push", str(gold), "-p", "separators", "--pre-annotations", "gold"], env=env
+    )
+    assert pushed.exit_code == 0, pushed.output
+    pulled = runner.invoke(
+        app, ["doccano", "pull", "-p", "separators", "-o", str(tmp_path), "--original", str(gold)], env=env
+    )
+    assert pulled.exit_code == 0, pulled.output
+    assert _gold(tmp_path / "merged.jsonl") == _gold(gold)
+    [original], [back] = validate_file(gold)[0], validate_file(tmp_path / "merged.jsonl")[0]
+    assert back.text == original.text and "\u2028" in back.text and "\x85" in back.text
+
+
+# documents whose model/rule disagreement is known: (id, text, model spans, rule spans), 8 characters each
+ORDER_DOCS = [
+    ("q-agree", "北京市增长5%。", ["北京市", "5%"], ["北京市", "5%"]),  # 0
+    ("q-boundary", "广州市增长7%。", ["广州", "7%"], ["广州市", "7%"]),  # 1/8: 市
+    ("q-missed", "上海市增长6%。", ["6%"], ["上海市", "6%"]),  # 3/8: 上海市
+    ("q-nothing", "天津市增长9%。", [], ["天津市", "9%"]),  # 5/8
+    ("q-tie", "重庆市增长3%。", ["3%"], ["重庆市", "3%"]),  # 3/8, after q-missed (input order)
+]
+EXPECTED_ORDER = ["q-nothing", "q-missed", "q-tie", "q-boundary", "q-agree"]
+
+
+def _order_pipeline():
+    """A real spaCy pipeline whose 'statistical' entities and rule candidates are fixed by patterns."""
+    import spacy
+
+    from pipeline.spans import MODEL_KEY, NUMERIC_KEY, PLACES_KEY
+
+    def label(surface: str) -> str:
+        return "PERCENT" if surface.endswith("%") else "GPE"
+
+    nlp = spacy.blank("zh")  # one token per character
+    model = {s for _, _, spans, _ in ORDER_DOCS for s in spans}
+    rules = {s for _, _, _, spans in ORDER_DOCS for s in spans}
+    ner = nlp.add_pipe("span_ruler", name="ner", config={"spans_key": MODEL_KEY, "annotate_ents": True})
+    ner.add_patterns([{"label": label(s), "pattern": s} for s in sorted(model)])
+    for key, name, wanted in ((PLACES_KEY, "places", "GPE"), (NUMERIC_KEY, "numeric", "PERCENT")):
+        ruler = nlp.add_pipe("span_ruler", name=name, config={"spans_key": key})
+        ruler.add_patterns([{"label": wanted, "pattern": s} for s in sorted(rules) if label(s) == wanted])
+    return nlp
+
+
+def test_order_uncertainty_uploads_the_most_disputed_documents_first(doccano, tmp_path):
+    _, conn = doccano
+    admin = dc.connect(conn)
+    src = tmp_path / "order.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t, _, _ in ORDER_DOCS)
+    )
+    report = PushReport("active-learning")
+    docs = read_push_docs([src], "model", _order_pipeline(), report=report)
+    scores = {d.doc_id: round(d.score * 8) for d in docs}
+    assert scores == {"q-agree": 0, "q-boundary": 1, "q-missed": 3, "q-nothing": 5, "q-tie": 3}
+    push(admin, "active-learning", docs, report, order="uncertainty")
+    assert report.ok and report.warnings == []
+    project = dc.find_project(admin, "active-learning")
+    examples = sorted(admin.list_examples(project.id), key=lambda e: e.id)  # ids follow the upload order
+    assert [e.meta["doc_id"] for e in examples] == EXPECTED_ORDER
+    spans = {(s.start_offset, s.end_offset) for s in admin.list_spans(project.id, examples[-2].id)}
+    assert spans == {(0, 2), (5, 7)}  # q-boundary keeps the model's pre-annotations
+
+
+def test_cli_push_order_uncertainty_with_the_rules(doccano, tmp_path):
+    state, _ = doccano
+    env = {"DOCCANO_URL": state.url, "DOCCANO_USERNAME": ADMIN[0], "DOCCANO_PASSWORD": ADMIN[1]}
+    args = ["doccano", "push", str(REPORTS), "-p", "rules-order", "-m", "rules", "--order", "uncertainty"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "3 uploaded" in result.stdout and "--order uncertainty" not in result.stderr

@@ -23,8 +23,9 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.corpus.validate import validate_file
+from pipeline.tagging.checkpoint import RunFiles
 from pipeline.tagging.records import ROW_COLUMNS
-from pipeline.tagging.runner import run_tagging, state_dir_for
+from pipeline.tagging.runner import run_tagging
 
 DATA = Path(__file__).parent / "data" / "tagging"
 INPUTS = [DATA / "reports", DATA / "docs.jsonl", DATA / "docs.csv"]
@@ -157,7 +158,7 @@ def test_jsonl_output_is_valid_gold_with_normalised_fields(nlp, tmp_path):
         "currency": "CNY",
         "qualifier": "exact",
     }
-    assert not state_dir_for(out).exists()
+    assert not RunFiles(out).state_dir.exists()
 
 
 def test_broken_files_are_listed_and_the_rest_tagged(nlp, tmp_path):
@@ -240,7 +241,7 @@ def test_interrupted_run_resumes_to_the_same_output(nlp, tmp_path, suffix):
             _tag(nlp, inputs, out, checkpoint_every=4, batch_size=3)
     finally:
         _crash_armed["on"] = False
-    state = state_dir_for(out)
+    state = RunFiles(out).state_dir
     assert not out.exists() and len(list(state.glob("part-*.done.json"))) >= 5
 
     summary = _tag(nlp, inputs, out, resume=True, checkpoint_every=4, batch_size=3)
@@ -263,7 +264,7 @@ def test_resume_refuses_other_options_and_fresh_run_starts_over(nlp, tmp_path):
             _tag(nlp, [src], out, checkpoint_every=2, batch_size=1)
     finally:
         _crash_armed["on"] = False
-    from pipeline.tagging.runner import ResumeError
+    from pipeline.tagging.checkpoint import ResumeError
 
     with pytest.raises(ResumeError, match="split_chars"):
         _tag(nlp, [src], out, resume=True, split_chars=999)
@@ -292,7 +293,7 @@ def test_cli_killed_mid_run_then_resumed(nlp, model_dir, tmp_path):
     cmd = [sys.executable, "-m", "pipeline.cli", "tag", str(src), "-m", str(model_dir), "-o", str(out)]
     cmd += ["--checkpoint-every", "10", "--batch-size", "4"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    state = state_dir_for(out)
+    state = RunFiles(out).state_dir
     deadline = time.time() + 120
     while len(list(state.glob("part-*.done.json"))) < 3 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
@@ -324,20 +325,18 @@ def test_two_processes_give_the_same_output(nlp, tmp_path):
     assert '"value": 300000000000.0' in (tmp_path / "two.jsonl").read_text(encoding="utf-8")
 
 
-def test_dask_engine_rows_equal_local_rows(nlp, model_dir, tmp_path):
-    from pipeline.tagging.dask_engine import run_dask
-
+def test_dask_engine_output_equals_local_output(nlp, model_dir, tmp_path):
     src = _write_jsonl(tmp_path / "in.jsonl", _many_docs(9))
     inputs = [src, *INPUTS]
-    out_dir = tmp_path / "dask_out"
-    summary = run_dask(
+    summary = run_tagging(
         inputs,
-        out_dir,
+        tmp_path / "dask.parquet",
         model_dir,
-        n_workers=1,
-        processes=False,
-        partition_docs=4,
+        engine="dask",
+        n_process=1,
+        engine_options={"processes": False, "partition_docs": 4},
         max_chars=2000,
+        checkpoint_every=5,
         progress=False,
         log=lambda msg: None,
     )
@@ -346,15 +345,12 @@ def test_dask_engine_rows_equal_local_rows(nlp, model_dir, tmp_path):
         local = _tag(nlp, inputs, tmp_path / "local.parquet")
     finally:
         plain.restore()
-    parts = sorted(p.name for p in out_dir.glob("part-*.parquet"))
-    assert len(parts) == 4 and (out_dir / "_SUCCESS").exists()
-    key = ["doc_id", "start"]
-    dask_rows = pd.read_parquet(out_dir).sort_values(key).reset_index(drop=True)
-    local_rows = pd.read_parquet(tmp_path / "local.parquet").sort_values(key).reset_index(drop=True)
+    dask_rows = pd.read_parquet(tmp_path / "dask.parquet")
+    local_rows = pd.read_parquet(tmp_path / "local.parquet")
     assert len(local_rows) > 30
     pd.testing.assert_frame_equal(dask_rows, local_rows)
     assert (summary.done, summary.entities) == (local.done, local.entities)
-    assert sorted(s.key for s in summary.skipped) == sorted(s.key for s in local.skipped)
+    assert [s.key for s in summary.skipped] == [s.key for s in local.skipped]
 
 
 def test_rules_pipeline_fills_normalised_fields(tmp_path):

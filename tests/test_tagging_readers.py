@@ -16,7 +16,7 @@ from pipeline.tagging.readers import (
     find_input_files,
     iter_documents,
 )
-from pipeline.tagging.runner import split_text
+from pipeline.tagging.splitting import split_text
 
 DATA = Path(__file__).parent / "data" / "tagging"
 REPORTS = DATA / "reports"
@@ -114,11 +114,12 @@ def test_csv_rows_and_empty_text():
     assert isinstance(items[2], Skipped) and items[2].key.endswith("docs.csv:3")
 
 
-def test_non_utf8_csv_is_skipped_before_any_row(tmp_path):
+def test_non_utf8_csv_row_is_skipped_alone(tmp_path):
     path = tmp_path / "gbk.csv"
-    path.write_bytes("id,text\n1,北京市\n".encode("gb18030"))
-    [item] = _read([path])
-    assert isinstance(item, Skipped) and item.key == str(path) and item.reason.startswith("not UTF-8")
+    path.write_bytes("id,text\n1,北京市\n".encode("gb18030") + "2,上海市\n".encode())
+    bad, good = _read([path])
+    assert isinstance(bad, Skipped) and bad.key == f"{path}:1" and bad.reason.startswith("line 2: not UTF-8")
+    assert isinstance(good, InputDoc) and (good.id, good.text) == ("2", "上海市")
 
 
 def test_broken_parquet_is_skipped(tmp_path):

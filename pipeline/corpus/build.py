@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import zlib
 from collections.abc import Callable, Sequence
@@ -14,6 +13,7 @@ from spacy.language import Language
 
 from pipeline.corpus.docbin import BuildReport, split_documents, write_docbin
 from pipeline.corpus.gold import GoldDoc
+from pipeline.io import FileFormatError, read_json
 from pipeline.tokenizer import UserDictionary, add_user_words, write_words
 
 
@@ -78,8 +78,13 @@ def assign_splits(
     """
     fixed: dict[str, str] = {}
     if splits_file is not None:
-        for name, ids in json.loads(Path(splits_file).read_text(encoding="utf-8")).items():
-            fixed.update({doc_id: name for doc_id in ids})
+        splits = read_json(splits_file, "splits file")
+        if not isinstance(splits, dict) or any(
+            name not in ("train", "tune", "dev", "test") for name in splits
+        ):
+            raise FileFormatError(f'{splits_file}: expected {{"train"|"tune"|"dev"|"test": [ids]}}')
+        for name, ids in splits.items():
+            fixed.update({str(doc_id): name for doc_id in ids})
     out: dict[str, list[GoldDoc]] = {"train": [], "tune": [], "dev": [], "test": []}
     rng = random.Random(seed)
     for source, docs in sources:

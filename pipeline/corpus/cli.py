@@ -122,7 +122,8 @@ def convert_command(
     cfsc (JSON array). sighan2005_cws and ud_zh_gsdsimp are word-segmentation corpora: nothing to convert.
     Bad input lines are reported as FILE:LINE: reason and skipped; the exit code is 1 if any line failed.
     """
-    from pipeline.corpus.converters import CONVERTERS, MappingError, convert_file
+    from pipeline.corpus.converters import CONVERTERS, convert_file
+    from pipeline.outputs import refuse_inputs_as_outputs
 
     if fmt not in CONVERTERS:
         raise typer.BadParameter(
@@ -133,11 +134,8 @@ def convert_command(
     *sources, out = inputs
     if out.suffix != ".jsonl":
         raise typer.BadParameter(f"the last argument is the output and must end in .jsonl, got {out}")
-    try:
-        report = convert_file(fmt, sources, out, mapping, on_error=lambda e: typer.echo(str(e), err=True))
-    except MappingError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    refuse_inputs_as_outputs([out], sources)
+    report = convert_file(fmt, sources, out, mapping, on_error=lambda e: typer.echo(str(e), err=True))
     for line in report.summary_lines():
         typer.echo(line)
     typer.echo(f"wrote {out}")

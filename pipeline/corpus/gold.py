@@ -7,13 +7,14 @@ carry ``meta["labels_provided"]``: the labels their annotation covers; any other
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline import LABELS
+from pipeline.errors import PipelineError
+from pipeline.io import write_jsonl as _write_lines
 
 Span = tuple[int, int, str]
 
@@ -53,23 +54,9 @@ class GoldDoc:
         return cls(id=str(doc_id), text=obj.get("text", ""), spans=spans, meta=dict(obj.get("meta") or {}))
 
 
-def dumps(doc: GoldDoc) -> str:
-    """One JSONL line, Chinese kept readable."""
-    return json.dumps(doc.to_json(), ensure_ascii=False)
-
-
 def write_jsonl(docs: Iterable[GoldDoc], path: str | Path) -> int:
     """Write documents to ``path`` (atomically); return how many were written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    n = 0
-    with tmp.open("w", encoding="utf-8") as fh:
-        for doc in docs:
-            fh.write(dumps(doc) + "\n")
-            n += 1
-    tmp.replace(path)
-    return n
+    return _write_lines(path, (doc.to_json() for doc in docs))
 
 
 def iter_jsonl(path: str | Path) -> Iterator[GoldDoc]:
@@ -97,5 +84,5 @@ def read_jsonl(paths: str | Path | Iterable[str | Path]) -> list[GoldDoc]:
     return out
 
 
-class GoldFormatError(ValueError):
+class GoldFormatError(PipelineError, ValueError):
     """A gold file does not follow the format; the message names file, line and reason."""

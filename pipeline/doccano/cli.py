@@ -30,11 +30,6 @@ def _err(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
-def _fail(msg: str, code: int = 1) -> typer.Exit:
-    _err(f"error: {msg}")
-    return typer.Exit(code)
-
-
 @server_app.command("start")
 def server_start(
     port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: a free one)."),
@@ -43,10 +38,7 @@ def server_start(
     """Create the venv if needed, initialise the database and admin, start web + worker, wait for health."""
     from pipeline.doccano import server
 
-    try:
-        state = server.start(port=port, home=home, log=_err)
-    except server.ServerError as exc:
-        raise _fail(str(exc)) from None
+    state = server.start(port=port, home=home, log=_err)
     username, _, _ = server.admin_credentials(Path(state.home))
     typer.echo(
         f"doccano running at {state.url}  (admin user {username!r}; pids {state.web_pid} {state.worker_pid})"
@@ -80,10 +72,7 @@ def server_status(home: Path = HOME_OPT) -> None:
 def _client(url: str | None):
     from pipeline.doccano import client as dc
 
-    try:
-        return dc.connect(dc.connection_settings(url=url))
-    except dc.DoccanoError as exc:
-        raise _fail(str(exc)) from None
+    return dc.connect(dc.connection_settings(url=url))
 
 
 @doccano_app.command("push")
@@ -112,34 +101,33 @@ def push_command(
     """Upload reports with pre-annotations; documents already in the project (same doc_id) are skipped."""
     from pipeline.doccano import client as dc
     from pipeline.doccano.push import PRE_ANNOTATION_SOURCES, PushReport, push, read_push_docs
-    from pipeline.tagging.readers import InputError
+    from pipeline.errors import UsageError
 
     if pre_annotations not in PRE_ANNOTATION_SOURCES:
-        raise _fail(f"--pre-annotations must be one of {', '.join(PRE_ANNOTATION_SOURCES)}", 2)
+        raise UsageError(f"--pre-annotations must be one of {', '.join(PRE_ANNOTATION_SOURCES)}")
     if order not in ("input", "uncertainty"):
-        raise _fail("--order must be input or uncertainty", 2)
+        raise UsageError("--order must be input or uncertainty")
+    client = _client(url)  # before the (slow) pre-annotation: an unreachable server fails at once
     report = PushReport(project)
-    try:
-        docs = read_push_docs(inputs, pre_annotations, model, report, progress=_progress)
-    except (InputError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
+    docs = read_push_docs(inputs, pre_annotations, model, report, progress=_progress)
     for line in report.rejected:
         _err(f"rejected {line}")
     if report.rejected:
         _err(
             f"{len(report.rejected)} problem(s): those documents are not uploaded; fix the input and push again"
         )
-    client = _client(url)
-    try:
+    with dc.api_errors("push"):
         push(client, project, docs, report, annotators=annotator, independent=independent, order=order)
-    except Exception as exc:
-        raise _fail(str(dc.api_error(exc, "push"))) from None
-    for line in report.warnings:
-        _err(f"warning: {line}")
-    for line in report.upload_errors:
-        _err(f"upload error: {line}")
-    typer.echo(report.summary())
-    if not report.ok:
+    _finish({"warning": report.warnings, "upload error": report.upload_errors}, report.summary(), report.ok)
+
+
+def _finish(lines: dict[str, list[str]], summary: str, ok: bool) -> None:
+    """Print every ``kind: line`` on stderr, the summary on stdout; exit 1 unless ``ok``."""
+    for kind, items in lines.items():
+        for line in items:
+            _err(f"{kind}: {line}")
+    typer.echo(summary)
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -162,22 +150,14 @@ def pull_command(
     """Download annotations as gold JSONL; documents that fail validation are listed and excluded."""
     from pipeline.doccano import client as dc
     from pipeline.doccano.pull import pull, read_originals
+    from pipeline.outputs import refuse_inputs_as_outputs
 
+    refuse_inputs_as_outputs([], original, output_dirs=[output])
     originals = read_originals(original) if original else None
     client = _client(url)
-    try:
+    with dc.api_errors("pull"):
         report = pull(client, project, output, originals=originals, only_approved=only_approved)
-    except dc.DoccanoError as exc:
-        raise _fail(str(exc)) from None
-    except Exception as exc:
-        raise _fail(str(dc.api_error(exc, "pull"))) from None
-    for line in report.excluded:
-        _err(f"excluded {line}")
-    for line in report.warnings:
-        _err(f"warning: {line}")
-    typer.echo(report.summary())
-    if not report.ok:
-        raise typer.Exit(1)
+    _finish({"excluded": report.excluded, "warning": report.warnings}, report.summary(), report.ok)
 
 
 def agreement_command(
@@ -188,7 +168,6 @@ def agreement_command(
 ) -> None:
     """Pairwise exact-span agreement (F micro and per label), disagreements with context, merged gold."""
     from pipeline.agreement import (
-        AgreementError,
         disagreements,
         format_table,
         load_annotations,
@@ -197,13 +176,14 @@ def agreement_command(
         text_conflicts,
     )
     from pipeline.corpus.gold import write_jsonl
+    from pipeline.errors import UsageError
+    from pipeline.io import write_jsonl as write_lines
+    from pipeline.outputs import refuse_inputs_as_outputs
 
     if len(files) < 2:
-        raise _fail("give at least two annotation files", 2)
-    try:
-        annotations = load_annotations(files)
-    except AgreementError as exc:
-        raise _fail(str(exc)) from None
+        raise UsageError("give at least two annotation files")
+    refuse_inputs_as_outputs([p for p in (output, merged) if p is not None], files)
+    annotations = load_annotations(files)
     for line in text_conflicts(annotations):
         _err(f"warning: {line} (not compared)")
     results = pairwise(annotations)
@@ -217,8 +197,7 @@ def agreement_command(
         typer.echo(format_table(results))
     dis = disagreements(annotations)
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dis), encoding="utf-8")
+        write_lines(output, dis)
     if not as_json:
         typer.echo(f"{len(dis)} disagreement(s)" + (f" written to {output}" if output else ""))
     if merged:

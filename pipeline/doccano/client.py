@@ -8,6 +8,7 @@ Connection settings, first found wins: explicit arguments; ``$DOCCANO_URL``/``$D
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -22,6 +23,8 @@ from doccano_client import DoccanoClient
 from doccano_client.exceptions import DoccanoAPIError
 
 from pipeline import LABELS
+from pipeline.errors import PipelineError
+from pipeline.io import loads_jsonl, read_json, write_jsonl
 from pipeline.settings import PROJECT_ROOT
 
 CONFIG_ENV = "DOCCANO_CONFIG"
@@ -37,7 +40,7 @@ LABEL_COLOURS = {
 LABEL_KEYS = {"ORG": "o", "GPE": "g", "LOC": "l", "MONEY": "m", "QUANTITY": "q", "PERCENT": "p"}
 
 
-class DoccanoError(RuntimeError):
+class DoccanoError(PipelineError, RuntimeError):
     """A doccano operation failed; the message is one line saying what and why."""
 
 
@@ -55,10 +58,9 @@ def connection_settings(
     cfg: dict[str, str] = {}
     cfg_path = Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
     if cfg_path.exists():
-        try:
-            cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DoccanoError(f"{cfg_path}: invalid JSON ({exc.msg}, line {exc.lineno})") from exc
+        cfg = read_json(cfg_path, "doccano client settings")
+        if not isinstance(cfg, dict):
+            raise DoccanoError(f"{cfg_path}: expected a JSON object with url, username, password")
     local_url = local_user = local_password = None
     if not (url or os.environ.get("DOCCANO_URL") or cfg.get("url")):
         from pipeline.doccano import server
@@ -67,7 +69,12 @@ def connection_settings(
         state = server.read_state(home)
         if state is not None:
             local_url = state.url
-            local_user, local_password, _ = server.admin_credentials(home)
+            local_user, local_password = server.stored_credentials(home) or (None, None)
+            if local_password is None and not (password or os.environ.get("DOCCANO_PASSWORD")):
+                raise DoccanoError(
+                    f"no admin password for the local doccano server at {local_url}: set "
+                    "DOCCANO_ADMIN_PASSWORD to the one it was started with (or DOCCANO_USERNAME/DOCCANO_PASSWORD)"
+                )
     resolved_url = url or os.environ.get("DOCCANO_URL") or cfg.get("url") or local_url
     if not resolved_url:
         raise DoccanoError(
@@ -110,6 +117,17 @@ def api_error(exc: Exception, doing: str) -> DoccanoError:
                 body = (resp.text or "")[:200]
         return DoccanoError(f"{doing}: HTTP {code} {body}".strip())
     return DoccanoError(f"{doing}: {_short(exc)}")
+
+
+@contextlib.contextmanager
+def api_errors(doing: str) -> Iterator[None]:
+    """Inside the block, a failure of the server or the API becomes a one-line :class:`DoccanoError`."""
+    try:
+        yield
+    except PipelineError:
+        raise
+    except Exception as exc:
+        raise api_error(exc, doing) from None
 
 
 def _short(exc: Exception) -> str:
@@ -191,9 +209,7 @@ def upload_rows(client: DoccanoClient, project_id: int, rows: list[dict[str, Any
         return []
     with tempfile.TemporaryDirectory(prefix="pipeline-doccano-") as tmp:
         path = Path(tmp) / "upload.jsonl"
-        with path.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_jsonl(path, rows)
         # client.upload() cannot pass the encoding, and doccano's default ("Auto", chardet) misreads short
         # Chinese files (e.g. as cp1252): call the two repositories it wraps with encoding="utf_8".
         upload_id = client._data_import_repository.upload(str(path))
@@ -232,11 +248,10 @@ def download_export(client: DoccanoClient, project_id: int, only_approved: bool)
                 if not name.endswith(".jsonl"):
                     continue
                 user = Path(name).stem
-                out[user] = list(_parse_lines(zf.read(name).decode("utf-8")))
+                out[user] = []
+                for line in loads_jsonl(zf.read(name)):
+                    if line.error or not isinstance(line.value, dict):
+                        why = line.error or "not a JSON object"
+                        raise DoccanoError(f"doccano export {name}:{line.number}: {why}")
+                    out[user].append(line.value)
     return out
-
-
-def _parse_lines(content: str) -> Iterator[dict]:
-    for line in content.splitlines():
-        if line.strip():
-            yield json.loads(line)

@@ -24,6 +24,7 @@ from pipeline.corpus.gold import GoldDoc, write_jsonl
 from pipeline.corpus.validate import check_spans
 from pipeline.doccano import client as dc
 from pipeline.doccano.push import _stable_id, text_sha1
+from pipeline.io import write_jsonl as write_lines
 
 MERGED = "merged.jsonl"
 DISAGREEMENTS = "disagreements.jsonl"
@@ -146,10 +147,6 @@ def pull(
         merged = merge(per_annotator)
         dis = disagreements(per_annotator)
         if dis:
-            import json
-
-            path = out / DISAGREEMENTS
-            path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in dis), encoding="utf-8")
-            report.written[DISAGREEMENTS] = len(dis)
+            report.written[DISAGREEMENTS] = write_lines(out / DISAGREEMENTS, dis)
     report.written[MERGED] = write_jsonl(merged, out / MERGED)
     return report

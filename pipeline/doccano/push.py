@@ -15,15 +15,18 @@ exports are separate, and ``pipeline agreement`` compares them); pre-annotations
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacy.language import Language
+
 from pipeline import LABELS
 from pipeline.corpus.validate import check_spans
 from pipeline.doccano import client as dc
+from pipeline.doccano.uncertainty import disagreement, has_rule_candidates, has_statistical_ner
+from pipeline.io import read_jsonl
 from pipeline.settings import PROJECT_ROOT
 
 GUIDELINES = PROJECT_ROOT / "annotations" / "GUIDELINES.md"
@@ -38,7 +41,7 @@ class PushDoc:
     doc_id: str
     text: str
     spans: list[tuple[int, int, str]]
-    score: float = 0.0  # higher = more worth annotating first
+    score: float = 0.0  # model/rule disagreement: higher = more worth annotating first
 
     def row(self) -> dict[str, Any]:
         # every row has exactly these keys: doccano fails the whole batch when one row lacks a meta key
@@ -61,6 +64,7 @@ class PushReport:
     rejected: list[str] = field(default_factory=list)  # one line per problem: "source: doc_id: reason"
     warnings: list[str] = field(default_factory=list)
     upload_errors: list[str] = field(default_factory=list)
+    scored: bool = False  # the model wrote rule candidates to compare with (``--order uncertainty``)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +86,7 @@ def text_sha1(text: str) -> str:
 def read_push_docs(
     inputs: Iterable[str | Path],
     pre_annotations: str = "model",
-    model: str | Path = "rules",
+    model: str | Path | Language = "rules",
     report: PushReport | None = None,
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
 ) -> list[PushDoc]:
@@ -134,30 +138,26 @@ class _RawLabels:
         if not path.endswith(".jsonl") or not lineno.isdigit():
             return []
         if path not in self._cache:
-            lines: dict[int, Any] = {}
-            with open(path, encoding="utf-8-sig") as fh:
-                for n, line in enumerate(fh, start=1):
-                    if line.strip():
-                        try:
-                            obj = json.loads(line)
-                        except json.JSONDecodeError:
-                            continue
-                        if isinstance(obj, dict):
-                            lines[n] = obj.get("label") or []
-            self._cache[path] = lines
+            self._cache[path] = {
+                line.number: line.value.get("label") or []
+                for line in read_jsonl(path)
+                if isinstance(line.value, dict)
+            }
         return list(self._cache[path].get(int(lineno), []))
 
 
 def _model_spans(
     docs: list[PushDoc],
-    model: str | Path,
+    model: str | Path | Language,
     report: PushReport,
     progress: Callable[[Iterable[Any]], Iterable[Any]],
 ) -> None:
-    """Pre-annotate with ``model``; spans failing validation are dropped (a warning each), never uploaded."""
+    """Pre-annotate with ``model``; spans failing validation are dropped (a warning each), never uploaded;
+    each document's score is its model/rule :func:`~pipeline.doccano.uncertainty.disagreement`."""
     from pipeline.nlp import load_nlp
 
-    nlp = load_nlp(model)
+    nlp = model if isinstance(model, Language) else load_nlp(model)
+    statistical = has_statistical_ner(nlp)
     texts = (d.text for d in docs)
     for doc, sdoc in zip(docs, progress(nlp.pipe(texts, batch_size=16)), strict=True):
         spans = [(e.start_char, e.end_char, e.label_) for e in sdoc.ents if e.label_ in LABELS]
@@ -169,18 +169,8 @@ def _model_spans(
             else:
                 good.append(span)
         doc.spans = good
-        doc.score = _uncertainty(sdoc)
-
-
-def _uncertainty(sdoc: Any) -> float:
-    """How much a document is worth annotating first: rule/model disagreement, else entity density."""
-    ents = {(e.start_char, e.end_char, e.label_) for e in sdoc.ents}
-    rule_spans = {
-        (s.start_char, s.end_char, s.label_) for key in ("rules", "ruler") for s in sdoc.spans.get(key, [])
-    }
-    if rule_spans:
-        return float(len(ents ^ rule_spans))
-    return len(ents) / max(len(sdoc.text), 1) * 100
+        doc.score = disagreement(sdoc, statistical)
+        report.scored = report.scored or has_rule_candidates(sdoc)
 
 
 def push(
@@ -212,7 +202,11 @@ def push(
     report.already_present = [d.doc_id for d in docs if d.doc_id in present]
     todo = [d for d in docs if d.doc_id not in present]
     if order == "uncertainty":
-        todo.sort(key=lambda d: -d.score)
+        if not report.scored:
+            report.warnings.append(
+                "--order uncertainty: no model pre-annotations with rule candidates to compare; input order kept"
+            )
+        todo.sort(key=lambda d: -d.score)  # stable: equal scores keep the input order
     for i in range(0, len(todo), batch_size):
         batch = todo[i : i + batch_size]
         rows = [d.row() for d in batch]

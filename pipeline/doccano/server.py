@@ -5,7 +5,8 @@ environment doccano's CLI sets, plus the Celery worker (``doccano task``) over t
 The server's venv is created once and cached (``$PIPELINE_DOCCANO_VENV``, default
 ``~/.cache/pipeline/doccano-venv``); its data lives in ``$DOCCANO_HOME`` (default ``<repo>/.doccano/home``).
 Admin credentials come from ``$DOCCANO_ADMIN_USERNAME``/``$DOCCANO_ADMIN_PASSWORD``/``$DOCCANO_ADMIN_EMAIL``;
-without a password one is generated and kept in ``$DOCCANO_HOME/credentials.json`` (mode 600).
+without a password ``start`` generates one and keeps it in ``$DOCCANO_HOME/credentials.json``; clients only
+read it.  The home directory is private (mode 700), and so is everything the server writes there (umask 077).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.errors import PipelineError
 from pipeline.settings import PROJECT_ROOT
 
 DOCCANO_REQUIREMENTS = ("doccano==1.8.4", "numpy<2", "marshmallow<4")
@@ -37,7 +39,7 @@ STATE_FILE = "server.json"
 CREDENTIALS_FILE = "credentials.json"
 
 
-class ServerError(RuntimeError):
+class ServerError(PipelineError, RuntimeError):
     """The doccano server could not be installed, started or stopped; the message says why."""
 
 
@@ -130,30 +132,86 @@ def read_state(home: Path) -> ServerState | None:
     path = home / STATE_FILE
     if not path.exists():
         return None
-    return ServerState(**json.loads(path.read_text()))
+    from pipeline.io import read_json
+
+    try:
+        return ServerState(**read_json(path, "doccano server state"))
+    except TypeError:
+        raise ServerError(f"{path}: not a server state written by `pipeline doccano server start`") from None
+
+
+PRIVATE_UMASK = 0o077
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create or replace ``path`` readable by its owner only (never readable by others, not even briefly)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def make_private(home: Path) -> None:
+    """Make the server's home and its database readable by the owner only."""
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    for name in ("db.sqlite3", "db.sqlite3-journal", "db.sqlite3-wal", CREDENTIALS_FILE, "secret_key"):
+        if (home / name).exists():
+            (home / name).chmod(0o600)
 
 
 def _secret_key(home: Path) -> str:
     path = home / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        _write_private(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
+def _stored(home: Path) -> dict:
+    path = home / CREDENTIALS_FILE
+    if not path.exists():
+        return {}
+    from pipeline.io import read_json
+
+    stored = read_json(path, "doccano credentials")
+    return stored if isinstance(stored, dict) else {}
+
+
+def stored_credentials(home: Path) -> tuple[str, str] | None:
+    """The admin (username, password) to log in with: ``$DOCCANO_ADMIN_PASSWORD``, else the password ``start``
+    generated and stored in ``home``; None when neither is there.  Never writes anything."""
+    username = os.environ.get("DOCCANO_ADMIN_USERNAME", "admin")
+    password = os.environ.get("DOCCANO_ADMIN_PASSWORD")
+    if password:
+        return username, password
+    stored = _stored(home)
+    if stored.get("username") == username and stored.get("password"):
+        return username, str(stored["password"])
+    return None
+
+
 def admin_credentials(home: Path) -> tuple[str, str, str]:
-    """(username, password, email) from the environment, else generated once and stored in ``home``."""
+    """(username, password, email) for ``start``: from the environment (remembered as such, the password not
+    stored), else the stored one, else generated once and stored (mode 600).  A home whose password came from
+    the environment refuses to start without it rather than reset the admin's password."""
     username = os.environ.get("DOCCANO_ADMIN_USERNAME", "admin")
     email = os.environ.get("DOCCANO_ADMIN_EMAIL", f"{username}@localhost")
-    password = os.environ.get("DOCCANO_ADMIN_PASSWORD")
-    path = home / CREDENTIALS_FILE
-    if not password:
-        stored = json.loads(path.read_text()) if path.exists() else {}
-        if stored.get("username") == username:
-            return username, stored["password"], email
-        password = secrets.token_urlsafe(16)
-        path.write_text(json.dumps({"username": username, "password": password}))
-        path.chmod(0o600)
+    stored = _stored(home)
+    if os.environ.get("DOCCANO_ADMIN_PASSWORD"):
+        if stored != {"username": username, "from_environment": True}:
+            _write_private(
+                home / CREDENTIALS_FILE, json.dumps({"username": username, "from_environment": True})
+            )
+        return username, os.environ["DOCCANO_ADMIN_PASSWORD"], email
+    if stored.get("username") == username and stored.get("password"):
+        return username, str(stored["password"]), email
+    if stored.get("username") == username and stored.get("from_environment"):
+        raise ServerError(
+            f"the admin password of {home} was set from DOCCANO_ADMIN_PASSWORD: set it again "
+            f"(or delete {home / CREDENTIALS_FILE} to have a new one generated and the admin's password reset)"
+        )
+    password = secrets.token_urlsafe(16)
+    _write_private(home / CREDENTIALS_FILE, json.dumps({"username": username, "password": password}))
     return username, password, email
 
 
@@ -187,7 +245,7 @@ management.call_command("create_admin", "--noinput", username=os.environ["_DOCCA
 
 def init_home(home: Path, venv: Path, log: Callable[[str], None] = print) -> None:
     """Migrate the database (``doccano init``) and create or update the admin; password never on argv."""
-    home.mkdir(parents=True, exist_ok=True)
+    make_private(home)
     env = server_env(home, venv)
     py = str(_venv_python(venv))
     marker = home / ".initialised"
@@ -196,6 +254,7 @@ def init_home(home: Path, venv: Path, log: Callable[[str], None] = print) -> Non
     if not marker.exists():
         if template.exists() and not db.exists():
             shutil.copyfile(template, db)
+            db.chmod(0o600)
         else:
             log(f"initialising {home} (database migrations, ~15-45 s)")
             _run([py, "-m", "backend.cli", "init"], env, home / "init.log")
@@ -210,7 +269,7 @@ def init_home(home: Path, venv: Path, log: Callable[[str], None] = print) -> Non
 def _run(cmd: list[str], env: dict[str, str], log_path: Path) -> None:
     with log_path.open("w") as fh:
         rc = subprocess.run(
-            cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=env["DOCCANO_HOME"]
+            cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=env["DOCCANO_HOME"], umask=PRIVATE_UMASK
         ).returncode
     if rc != 0:
         raise ServerError(f"doccano setup step failed (exit {rc}); see {log_path}")
@@ -262,7 +321,7 @@ def start(
 ) -> ServerState:
     """Start web app + worker on 127.0.0.1 (a free port unless ``port``); wait for health; record PIDs."""
     h = home_dir(home)
-    h.mkdir(parents=True, exist_ok=True)
+    make_private(h)
     state, healthy = status(h)
     if state is not None:
         if healthy:
@@ -290,11 +349,12 @@ def start(
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
+                    umask=PRIVATE_UMASK,
                 )
             )
     url = f"http://{HOST}:{port}"
     state = ServerState(url, port, procs[0].pid, procs[1].pid, str(h), str(venv), time.time())
-    (h / STATE_FILE).write_text(json.dumps(asdict(state), indent=1))
+    _write_private(h / STATE_FILE, json.dumps(asdict(state), indent=1))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if health(url, timeout=2.0):

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from pipeline.tagging.readers import DEFAULT_MAX_CHARS, InputError
-from pipeline.tagging.runner import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_CHECKPOINT_EVERY,
-    DEFAULT_SPLIT_CHARS,
-    ResumeError,
-    TagSummary,
-    state_dir_for,
-)
+from pipeline.tagging.checkpoint import RunFiles
+from pipeline.tagging.readers import DEFAULT_MAX_CHARS
+from pipeline.tagging.runner import DEFAULT_CHECKPOINT_EVERY
+from pipeline.tagging.splitting import DEFAULT_SPLIT_CHARS
+from pipeline.tagging.workers import DEFAULT_BATCH_SIZE
 
 
 class Engine(StrEnum):
@@ -40,8 +35,7 @@ def tag_command(
         ...,
         "--output",
         "-o",
-        help="OUT.jsonl (gold format + normalised fields), OUT.csv or OUT.parquet (one row per entity); "
-        "with --engine dask a directory of Parquet parts.",
+        help="OUT.jsonl (gold format + normalised fields), OUT.csv or OUT.parquet (one row per entity).",
     ),
     glob: str | None = typer.Option(
         None, "--glob", help="Only files matching this pattern inside directories, e.g. '*.txt'."
@@ -78,38 +72,35 @@ def tag_command(
 ) -> None:
     """Tag reports with a trained model (or the rules): every entity with its normalised value, place code,
     sentence.  Unreadable files are skipped and listed (OUT.skipped.jsonl); see the summary at the end."""
-    common: dict[str, Any] = {
-        "glob": glob,
-        "text_field": text_field,
-        "id_field": id_field,
-        "batch_size": batch_size,
-        "resume": resume,
-        "max_chars": max_chars,
-        "split_chars": split_chars,
-        "progress": progress,
-    }
+    from pipeline.tagging.runner import run_tagging
+
     try:
-        if engine is Engine.dask:
-            from pipeline.tagging.dask_engine import run_dask
-
-            summary = run_dask(inputs, output, model, scheduler=scheduler, n_workers=n_process, **common)
-        else:
-            from pipeline.tagging.runner import run_tagging
-
-            summary = run_tagging(
-                inputs, output, model, n_process=n_process, checkpoint_every=checkpoint_every, **common
-            )
-    except (InputError, ResumeError, ValueError, FileNotFoundError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        where = output if engine is Engine.dask else state_dir_for(output)
-        typer.echo(f"\ninterrupted: committed work is kept in {where}; rerun with --resume", err=True)
+        summary = run_tagging(
+            inputs,
+            output,
+            model,
+            engine=engine.value,
+            n_process=n_process,
+            scheduler=scheduler,
+            glob=glob,
+            text_field=text_field,
+            id_field=id_field,
+            batch_size=batch_size,
+            resume=resume,
+            max_chars=max_chars,
+            split_chars=split_chars,
+            checkpoint_every=checkpoint_every,
+            progress=progress,
+        )
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the CLI turns it into this)
+        state = RunFiles(output).state_dir
+        kept = (
+            f"committed work is kept in {state}; rerun with --resume"
+            if state.exists()
+            else "nothing committed"
+        )
+        typer.echo(f"\ninterrupted: {kept}", err=True)
         raise typer.Exit(130) from None
-    _report(summary, strict)
-
-
-def _report(summary: TagSummary, strict: bool) -> None:
     typer.echo(summary.line(), err=True)
     if strict and summary.skipped:
         typer.echo(f"--strict: {summary.n_skipped} skipped and {summary.n_failed} failed documents", err=True)

@@ -3,22 +3,27 @@
 Every input document comes out exactly once, either as an :class:`InputDoc` or as a :class:`Skipped` record that
 names its source (``path`` for a whole file, ``path:N`` for line/row ``N``) and why it could not be read.  Order is
 deterministic (sorted paths, file order inside a file), which is what ``--resume`` relies on: a document's
-``key`` is its source, stable between runs.
+``key`` is its source, stable between runs.  :func:`unique_ids` makes the documents' ids unique across files.
 """
 
 from __future__ import annotations
 
-import codecs
+import csv
 import glob as globlib
-import json
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
+
+from pipeline.errors import UsageError
+from pipeline.io import json_safe, lone_surrogate, not_utf8, parse_json, read_lines
 
 SUFFIXES = (".txt", ".jsonl", ".csv", ".parquet")
 DEFAULT_MAX_CHARS = 1_000_000  # spaCy's own ``nlp.max_length``
 _SNIFF_BYTES = 8192
+_CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) is shorter than many reports
 
 
 @dataclass
@@ -29,6 +34,7 @@ class InputDoc:
     id: str
     text: str
     meta: dict[str, Any] = field(default_factory=dict)
+    file_name: str = ""  # the name of its file as the run sees it (relative to the directory given)
 
 
 @dataclass
@@ -48,14 +54,30 @@ class Skipped:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to read and the name it gets as a document id (relative to the directory it was found in)."""
+    """A file to read, the name it gets as a document id (relative to the directory it was found in), and
+    why it cannot be read at all when it is not a regular file."""
 
     path: Path
     name: str
+    problem: str | None = None
 
 
-class InputError(ValueError):
+class InputError(UsageError, ValueError):
     """An input argument names nothing readable (no such file, or a glob/directory with no matches)."""
+
+
+def _special_file(path: Path) -> str | None:
+    """Why ``path`` (which exists as a name) is not a regular file to read, or None."""
+    if path.is_symlink() and not path.exists():
+        return f"dangling symbolic link (to {os.readlink(path)}, which does not exist)"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind}): not read"
 
 
 def find_input_files(inputs: Iterable[str | Path], glob: str | None = None) -> list[InputFile]:
@@ -63,30 +85,42 @@ def find_input_files(inputs: Iterable[str | Path], glob: str | None = None) -> l
 
     ``glob`` (e.g. ``"*.txt"``) filters the files found in directories; without it every file with a supported
     suffix is taken.  Hidden files and directories (``.name``) are ignored inside directories.  A file named
-    explicitly is always taken, even with an unsupported suffix (it is then reported as skipped).
+    explicitly is always taken, even with an unsupported suffix (it is then reported as skipped).  Names that
+    are not regular files (FIFOs, sockets, devices, dangling links) are kept with the reason, and reported as
+    skipped, never opened.  A name that does not exist, a directory without input files and a pattern that
+    matches nothing raise :class:`InputError`.
     """
     found: dict[Path, InputFile] = {}
+
+    def add(p: Path, name: str) -> None:
+        key = Path(os.path.abspath(p)) if p.is_symlink() and not p.exists() else p.resolve()
+        found.setdefault(key, InputFile(p, name, _special_file(p)))
+
     for raw in inputs:
         arg = str(raw)
         path = Path(arg)
         if path.is_dir():
             pattern = glob or "*"
+            n_before = len(found)
             for p in sorted(path.rglob(pattern)):
                 rel = p.relative_to(path)
-                if not p.is_file() or any(part.startswith(".") for part in rel.parts):
+                if any(part.startswith(".") for part in rel.parts) or p.is_dir():
                     continue
                 if glob is None and p.suffix.lower() not in SUFFIXES:
                     continue
-                found.setdefault(p.resolve(), InputFile(p, rel.as_posix()))
-        elif path.is_file():
-            found.setdefault(path.resolve(), InputFile(path, path.name))
+                add(p, rel.as_posix())
+            if len(found) == n_before:
+                wanted = f"matching {glob!r}" if glob else f"ending in {', '.join(SUFFIXES)}"
+                raise InputError(f"{arg}: the directory holds no input files ({wanted})")
+        elif path.exists() or path.is_symlink():
+            add(path, path.name)
         elif globlib.has_magic(arg):
             matches = sorted(Path(m) for m in globlib.glob(arg, recursive=True))
-            files = [m for m in matches if m.is_file()]
+            files = [m for m in matches if not m.is_dir()]
             if not files:
                 raise InputError(f"{arg}: the pattern matches no file")
             for m in files:
-                found.setdefault(m.resolve(), InputFile(m, m.name))
+                add(m, m.name)
         else:
             raise InputError(f"{arg}: no such file or directory")
     return sorted(found.values(), key=lambda f: str(f.path))
@@ -101,7 +135,7 @@ def iter_documents(
     """Yield every document of every file, or a :class:`Skipped` record for what cannot be read."""
     for f in files:
         suffix = f.path.suffix.lower()
-        problem = _file_problem(f.path)
+        problem = f.problem or _file_problem(f.path)
         if problem:
             yield Skipped(str(f.path), problem)
             continue
@@ -116,8 +150,41 @@ def iter_documents(
             for item in reader(f, text_field, id_field, max_chars):
                 n += 1
                 yield item
-        except Exception as exc:  # an unexpected read error: the rest of this file only
+        except (OSError, ValueError) as exc:  # a read error mid-file: the rest of this file only
             yield Skipped(f"{f.path}:after-{n}", f"read error, rest of the file skipped: {exc}")
+
+
+@dataclass
+class Renamed:
+    """A document whose id an earlier document already had, and the id it got instead."""
+
+    key: str
+    old_id: str
+    new_id: str
+    first: str  # the key of the document that kept the id
+
+    def __str__(self) -> str:
+        return f"renamed {self.key}: id {self.old_id!r} is taken by {self.first}; written as {self.new_id!r}"
+
+
+def unique_ids(items: Iterable[InputDoc | Skipped], renamed: list[Renamed]) -> Iterator[InputDoc | Skipped]:
+    """Pass ``items`` through with unique ids: the first document keeps its id, a later one with the same id
+    becomes ``FILE:ID`` (``FILE#2:ID``… if that is taken too), keeps the old one in ``meta["source_id"]``
+    and is appended to ``renamed``."""
+    first: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, InputDoc):
+            if item.id in first:
+                new_id = f"{item.file_name}:{item.id}"
+                n = 1
+                while new_id in first:
+                    n += 1
+                    new_id = f"{item.file_name}#{n}:{item.id}"
+                renamed.append(Renamed(item.key, item.id, new_id, first[item.id]))
+                item.meta = {**item.meta, "source_id": item.id}
+                item.id = new_id
+            first[item.id] = item.key
+        yield item
 
 
 def count_documents(files: Iterable[InputFile]) -> int | None:
@@ -126,7 +193,9 @@ def count_documents(files: Iterable[InputFile]) -> int | None:
     for f in files:
         suffix = f.path.suffix.lower()
         try:
-            if suffix == ".jsonl":
+            if f.problem:
+                total += 1
+            elif suffix == ".jsonl":
                 with f.path.open("rb") as fh:
                     total += sum(1 for line in fh if line.strip())
             elif suffix == ".parquet":
@@ -162,13 +231,6 @@ def _too_large(n_chars: int, max_chars: int) -> str:
     return f"too large ({n_chars:,} characters > --max-chars {max_chars:,})"
 
 
-def _decode_error(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> str:
-    return (
-        f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {base + exc.start}; "
-        "convert it first, e.g. iconv -f GB18030 -t UTF-8)"
-    )
-
-
 def _read_txt(f: InputFile, text_field: str, id_field: str, max_chars: int) -> Iterator[InputDoc | Skipped]:
     yield _read_txt_doc(f, max_chars)
 
@@ -185,26 +247,20 @@ def _read_txt_doc(f: InputFile, max_chars: int) -> InputDoc | Skipped:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return Skipped(key, _decode_error(raw, exc))
+        return Skipped(key, not_utf8(raw, exc))
     if not text.strip():
         return Skipped(key, "empty file (whitespace only)")
     if len(text) > max_chars:
         return Skipped(key, _too_large(len(text), max_chars))
-    return InputDoc(key, f.name, text, {})
-
-
-def _json_safe(value: Any) -> Any:
-    try:
-        json.dumps(value, ensure_ascii=False)
-        return value
-    except (TypeError, ValueError):
-        return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    return InputDoc(key, f.name, text, {}, f.name)
 
 
 def _make_doc(
-    key: str, fallback_id: str, record: dict[str, Any], text_field: str, id_field: str, max_chars: int
+    f: InputFile, n: int, record: dict[str, Any], text_field: str, id_field: str, max_chars: int
 ) -> InputDoc | Skipped:
-    """A document from one record (JSON object, CSV/Parquet row); other fields become ``meta``."""
+    """Document ``n`` (line or row) of ``f`` from one record (JSON object, CSV/Parquet row); the other fields
+    become ``meta``."""
+    key = f"{f.path}:{n}"
     if text_field not in record:
         return Skipped(key, f"no {text_field!r} field (fields: {', '.join(map(str, record)) or 'none'})")
     text = record[text_field]
@@ -217,98 +273,94 @@ def _make_doc(
     if len(text) > max_chars:
         return Skipped(key, _too_large(len(text), max_chars))
     raw_id = record.get(id_field)
-    doc_id = fallback_id if raw_id is None or str(raw_id) == "" else str(raw_id)
+    doc_id = f"{f.name}:{n}" if raw_id is None or str(raw_id) == "" else str(raw_id)
     meta: dict[str, Any] = {}
     if isinstance(record.get("meta"), dict):
-        meta.update(record["meta"])
+        meta.update(json_safe(record["meta"]))
     for k, v in record.items():
         if k not in (text_field, id_field, "meta", "label", "entities"):
-            meta[k] = _json_safe(v)
-    return InputDoc(key, doc_id, text, meta)
+            meta[str(k)] = json_safe(v)
+    return InputDoc(key, doc_id, text, meta, f.name)
 
 
 def _read_jsonl(f: InputFile, text_field: str, id_field: str, max_chars: int) -> Iterator[InputDoc | Skipped]:
     n_docs = 0
-    offset = 0
-    try:
-        fh = f.path.open("rb")
-    except OSError as exc:
-        yield Skipped(str(f.path), f"cannot read file: {exc.strerror or exc}")
-        return
-    with fh:
-        for lineno, raw in enumerate(fh, start=1):
-            base = offset
-            offset += len(raw)
-            if not raw.strip():
-                continue
-            key = f"{f.path}:{lineno}"
+    for line in read_lines(f.path):
+        key = f"{f.path}:{line.number}"
+        if line.error:
             n_docs += 1
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield Skipped(key, _decode_error(raw, exc, base))
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Skipped(key, f"invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            if not isinstance(obj, dict):
-                yield Skipped(key, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield _make_doc(key, f"{f.name}:{lineno}", obj, text_field, id_field, max_chars)
+            yield Skipped(key, line.error)
+            continue
+        if not line.text.strip():
+            continue
+        n_docs += 1
+        try:
+            obj = parse_json(line.text)
+        except ValueError as exc:
+            yield Skipped(key, str(exc))
+            continue
+        if not isinstance(obj, dict):
+            yield Skipped(key, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield _make_doc(f, line.number, obj, text_field, id_field, max_chars)
     if n_docs == 0:
         yield Skipped(str(f.path), "empty file (no JSON lines)")
 
 
-def _check_utf8(path: Path) -> str | None:
-    """Stream-check that a whole file decodes as UTF-8 (before any of its rows is handed out)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                return _decode_error(chunk, exc, offset)
-            offset += len(chunk)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "not UTF-8 (truncated multi-byte character at the end of the file)"
-    return None
-
-
 def _read_csv(f: InputFile, text_field: str, id_field: str, max_chars: int) -> Iterator[InputDoc | Skipped]:
-    import pandas as pd
-
+    """Rows of a CSV file, one by one: a malformed row (bad quoting, wrong number of fields, bytes that are
+    not UTF-8) is skipped with its line number and the next row read."""
     key = str(f.path)
-    problem = _check_utf8(f.path)
-    if problem:
-        yield Skipped(key, problem)
-        return
-    try:
-        header = pd.read_csv(f.path, nrows=0, encoding="utf-8-sig").columns
-    except (ValueError, pd.errors.ParserError) as exc:
-        yield Skipped(key, f"not a readable CSV file: {str(exc).splitlines()[0]}")
-        return
-    if text_field not in header:
-        yield Skipped(key, f"no column {text_field!r} (columns: {', '.join(map(str, header))})")
-        return
-    row = 0
-    try:
-        reader = pd.read_csv(f.path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=1000)
-        for chunk in reader:
-            # pandas types records as dict[Hashable, Any]; CSV header names are always str
-            for record in cast(list[dict[str, Any]], chunk.to_dict("records")):
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    with f.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader)
+        except (csv.Error, StopIteration) as exc:
+            yield Skipped(key, f"not a readable CSV file: no header line ({exc or 'empty'})")
+            return
+        if any(lone_surrogate(h) for h in header):
+            yield Skipped(
+                key, "not UTF-8 (in the header line; convert it first, e.g. iconv -f GB18030 -t UTF-8)"
+            )
+            return
+        if text_field not in header:
+            yield Skipped(key, f"no column {text_field!r} (columns: {', '.join(header)})")
+            return
+        row = 0
+        while True:
+            first_line = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
                 row += 1
-                yield _make_doc(f"{key}:{row}", f"{f.name}:{row}", record, text_field, id_field, max_chars)
-    except (ValueError, pd.errors.ParserError) as exc:
-        yield Skipped(
-            f"{key}:{row + 1}", f"CSV parse error, rest of the file skipped: {str(exc).splitlines()[0]}"
-        )
+                last = reader.line_num
+                lines = (
+                    f"lines {first_line}-{last} (an unclosed quote?)" if last > first_line else f"line {last}"
+                )
+                yield Skipped(f"{key}:{row}", f"CSV error on {lines}: {exc}")
+                continue
+            if not fields:
+                continue  # a blank line
+            row += 1
+            if len(fields) != len(header):
+                yield Skipped(
+                    f"{key}:{row}",
+                    f"line {first_line}: {len(fields)} fields, the header has {len(header)}",
+                )
+            elif any(lone_surrogate(v) for v in fields):
+                yield Skipped(
+                    f"{key}:{row}",
+                    f"line {first_line}: not UTF-8 (convert it first, e.g. iconv -f GB18030 -t UTF-8)",
+                )
+            else:
+                yield _make_doc(
+                    f, row, dict(zip(header, fields, strict=True)), text_field, id_field, max_chars
+                )
     if row == 0:
-        yield Skipped(key, "empty file (no rows)")
+        yield Skipped(key, "no rows (a header only)")
 
 
 def _read_parquet(
@@ -331,11 +383,11 @@ def _read_parquet(
         for batch in pf.iter_batches(batch_size=1000):
             for record in batch.to_pylist():
                 row += 1
-                yield _make_doc(f"{key}:{row}", f"{f.name}:{row}", record, text_field, id_field, max_chars)
+                yield _make_doc(f, row, record, text_field, id_field, max_chars)
     except Exception as exc:
         yield Skipped(f"{key}:{row + 1}", f"Parquet read error, rest of the file skipped: {exc}")
     if row == 0:
-        yield Skipped(key, "empty file (no rows)")
+        yield Skipped(key, "no rows")
 
 
 _READERS = {".txt": _read_txt, ".jsonl": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet}

@@ -10,19 +10,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
-import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.errors import UsageError
+from pipeline.io import atomic_write, dumps_line
 from pipeline.tagging.records import FLOAT_FIELDS, ROW_COLUMNS, TaggedDoc
 
 CSV_ENCODING = "utf-8-sig"
@@ -38,25 +36,19 @@ ROW_SCHEMA = pa.schema(
 )
 
 
-@contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Write to a hidden temporary file beside ``path``; move it into place (fsync'd) only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with tmp.open(mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def rows_table(docs: Sequence[TaggedDoc]) -> pa.Table:
     """All entity rows of ``docs`` as an Arrow table with :data:`ROW_SCHEMA`."""
     rows = [row for doc in docs for row in doc.rows()]
     return pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
+
+
+def _concatenate(parts: Sequence[Path], dest: Path, head: bytes = b"") -> None:
+    """``dest`` (atomically): ``head``, then the bytes of every part in order."""
+    with atomic_write(dest, "wb") as out:
+        out.write(head)
+        for part in parts:
+            with part.open("rb") as fh:
+                shutil.copyfileobj(fh, out)
 
 
 class OutputFormat:
@@ -75,22 +67,19 @@ class JsonlFormat(OutputFormat):
     suffix = ".jsonl"
 
     def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
-        with atomic_open(path, "w", encoding="utf-8") as fh:
+        with atomic_write(path) as fh:
             for doc in docs:
-                fh.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+                fh.write(dumps_line(doc.to_json()) + "\n")
 
     def assemble(self, parts: Sequence[Path], dest: Path) -> None:
-        with atomic_open(dest, "wb") as out:
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out)
+        _concatenate(parts, dest)
 
 
 class CsvFormat(OutputFormat):
     suffix = ".csv"
 
     def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
-        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+        with atomic_write(path, newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=ROW_COLUMNS)
             for doc in docs:
                 writer.writerows(doc.rows())
@@ -98,11 +87,7 @@ class CsvFormat(OutputFormat):
     def assemble(self, parts: Sequence[Path], dest: Path) -> None:
         header = io.StringIO()
         csv.writer(header).writerow(ROW_COLUMNS)
-        with atomic_open(dest, "wb") as out:
-            out.write(header.getvalue().encode(CSV_ENCODING))
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out)
+        _concatenate(parts, dest, head=header.getvalue().encode(CSV_ENCODING))
 
 
 class ParquetFormat(OutputFormat):
@@ -110,11 +95,11 @@ class ParquetFormat(OutputFormat):
 
     def write_part(self, docs: Sequence[TaggedDoc], path: Path) -> None:
         table = rows_table(docs)
-        with atomic_open(path, "wb") as fh:
+        with atomic_write(path, "wb") as fh:
             pq.write_table(table, fh)
 
     def assemble(self, parts: Sequence[Path], dest: Path) -> None:
-        with atomic_open(dest, "wb") as fh, pq.ParquetWriter(fh, ROW_SCHEMA) as writer:
+        with atomic_write(dest, "wb") as fh, pq.ParquetWriter(fh, ROW_SCHEMA) as writer:
             for part in parts:
                 table = pq.read_table(part, schema=ROW_SCHEMA)
                 if table.num_rows:
@@ -125,8 +110,10 @@ FORMATS: dict[str, type[OutputFormat]] = {f.suffix: f for f in (JsonlFormat, Csv
 
 
 def format_for(path: str | Path) -> OutputFormat:
-    """The output format for ``path``'s extension; ValueError for any other."""
+    """The output format for ``path``'s extension; :class:`UsageError` for any other, or a directory."""
     suffix = Path(path).suffix.lower()
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: is a directory; the output is a file ending in {', '.join(FORMATS)}")
     if suffix not in FORMATS:
-        raise ValueError(f"{path}: unknown output format {suffix or '(none)'} (use {', '.join(FORMATS)})")
+        raise UsageError(f"{path}: unknown output format {suffix or '(none)'} (use {', '.join(FORMATS)})")
     return FORMATS[suffix]()

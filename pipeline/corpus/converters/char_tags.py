@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.corpus.converters.base import InputError, SourceDoc, TagError, decode_tags
+from pipeline.io import read_text_lines
 
 # Weibo: every character carries the position of its jieba word as trailing digits (科0, e12, 011 = "0" + 11).
 _WEIBO_TOKEN = re.compile(r"^(.+?)(\d+)$", re.DOTALL)
@@ -29,10 +30,6 @@ def weibo_char(token: str) -> str:
     if not m:
         raise ValueError(f"expected a character followed by its word-position digit, got {token!r}")
     return m.group(1)
-
-
-def _read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8-sig").splitlines()
 
 
 def read_columns(
@@ -69,7 +66,7 @@ def read_columns(
             return
         yield from _make_doc(path, block[0][0], ordinal, chars, spans, repaired, len(chars))
 
-    for lineno, raw in enumerate(_read_lines(path), start=1):
+    for lineno, raw in enumerate(read_text_lines(path), start=1):
         line = raw.rstrip("\r")
         if line.strip():
             block.append((lineno, line))
@@ -110,8 +107,8 @@ def _make_doc(
 
 def read_parallel(sentences: Path, tags: Path) -> Iterator[SourceDoc | InputError]:
     """``sentences.txt`` + ``tags.txt``: one sentence a line, space-separated characters and aligned tags."""
-    sent_lines = _read_lines(sentences)
-    tag_lines = _read_lines(tags)
+    sent_lines = read_text_lines(sentences)
+    tag_lines = read_text_lines(tags)
     for i in range(max(len(sent_lines), len(tag_lines))):
         lineno = i + 1
         if i >= len(sent_lines) or i >= len(tag_lines):

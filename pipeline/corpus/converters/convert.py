@@ -13,6 +13,7 @@ from pipeline.corpus.converters.base import InputError, SourceDoc, display_name,
 from pipeline.corpus.converters.mapping import LabelMap
 from pipeline.corpus.gold import GoldDoc
 from pipeline.corpus.validate import check_spans
+from pipeline.io import LineError
 
 Reader = Callable[[Path], Iterator[SourceDoc | InputError]]
 
@@ -178,6 +179,8 @@ def _read_safely(converter: Converter, path: Path) -> Iterator[SourceDoc | Input
         return
     try:
         yield from converter.read(path)
+    except LineError as exc:
+        yield InputError(str(path), exc.line, exc.reason)
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
         yield InputError(str(path), line, f"not UTF-8 (byte offset {exc.start})")

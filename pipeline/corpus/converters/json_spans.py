@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from pipeline.corpus.converters.base import InputError, SourceDoc, SourceSpan
+from pipeline.io import read_jsonl
 
 
 def _is_int(x: object) -> TypeGuard[int]:
@@ -64,21 +65,16 @@ def cfsc_spans(obj: Any) -> tuple[str, list[SourceSpan]]:
 
 def read_cluener(path: Path) -> Iterator[SourceDoc | InputError]:
     """CLUENER 2020 JSON Lines."""
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    ordinal = 0
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
+    for ordinal, line in enumerate(read_jsonl(path), start=1):
+        if line.error:
+            yield InputError(str(path), line.number, line.error)
             continue
-        ordinal += 1
         try:
-            text, spans = cluener_spans(json.loads(line))
-        except json.JSONDecodeError as exc:
-            yield InputError(str(path), lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
+            text, spans = cluener_spans(line.value)
         except ValueError as exc:
-            yield InputError(str(path), lineno, str(exc))
+            yield InputError(str(path), line.number, str(exc))
             continue
-        yield SourceDoc(path, lineno, ordinal, text, spans, len(text))
+        yield SourceDoc(path, line.number, ordinal, text, spans, len(text))
 
 
 def iter_json_array(content: str) -> Iterator[tuple[int, Any | json.JSONDecodeError]]:

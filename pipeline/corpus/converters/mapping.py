@@ -17,7 +17,6 @@ inline object: ``gpe_suffixes``, ``non_admin_endings``, ``generic_stems``, ``not
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,14 +25,16 @@ from typing import Any
 
 from pipeline import LABELS
 from pipeline.corpus.validate import _OK_END, _OK_START, _bad_edge  # the validator's own edge rule
+from pipeline.errors import UsageError
 from pipeline.gazetteer import is_gpe_name, lookup
+from pipeline.io import FileFormatError, read_json
 from pipeline.settings import CONFIGS_DIR
 
 LABEL_MAPS_DIR = CONFIGS_DIR / "label_maps"
 PLACE_TARGETS = ("GPE|LOC", "GPE|drop")
 
 
-class MappingError(ValueError):
+class MappingError(UsageError, ValueError):
     """A label map file is missing or malformed."""
 
 
@@ -225,12 +226,9 @@ class LabelMap:
     def load(cls, path: str | Path) -> LabelMap:
         path = Path(path)
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise MappingError(f"{path}: cannot read label map: {exc.strerror or exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise MappingError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
-        return cls.from_json(obj, path)
+            return cls.from_json(read_json(path, "label map"), path)
+        except FileFormatError as exc:
+            raise MappingError(str(exc)) from None
 
     @classmethod
     def from_json(cls, obj: Any, path: Path | None = None) -> LabelMap:
@@ -347,9 +345,9 @@ class LabelMap:
 @lru_cache(maxsize=16)
 def _load_places(path: str) -> dict[str, Any]:
     try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise MappingError(f"{path}: cannot read place rules: {exc}") from exc
+        obj = read_json(path, "place rules")
+    except FileFormatError as exc:
+        raise MappingError(str(exc)) from None
     if not isinstance(obj, dict):
         raise MappingError(f"{path}: expected an object")
     return obj

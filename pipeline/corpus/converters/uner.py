@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pipeline.corpus.converters.base import InputError, SourceDoc, TagError, decode_tags
+from pipeline.io import read_text_lines
 
 
 def _word_offsets(words: Sequence[str], text: str | None) -> tuple[str, list[tuple[int, int]]]:
@@ -57,7 +58,7 @@ def read_uner_file(path: Path) -> Iterator[SourceDoc | InputError]:
         spans = [(offsets[s][0], offsets[e - 1][1], lab) for s, e, lab in word_spans]
         yield SourceDoc(path, first_line, ordinal, doc_text, spans, sum(len(w) for w in words), repaired)
 
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text_lines(path)
     for lineno, raw in enumerate([*lines, ""], start=1):
         line = raw.rstrip("\r")
         if not line.strip():
