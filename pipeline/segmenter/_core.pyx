@@ -1,0 +1,662 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The compiled hot loop of :mod:`pipeline.segmenter`: pkuseg's features, Viterbi and pre/post-processing.
+
+Everything here mirrors spacy-pkuseg 1.x (``pkuseg.cut`` → ``Preprocesser.solve`` → ``_cut`` →
+``Postprocesser``) step for step, on arrays of code points instead of Python strings:
+
+* features are 64-bit integer keys ``kind << 58 | a << 29 | b`` (``a``/``b``: a character symbol or a word id),
+  an exact encoding of the feature string spacy-pkuseg would build, looked up in an open-addressing table
+  (``features``: pairs key, weight row) — a key is the string, so a lookup can never hit a wrong feature;
+* the word windows of the word features are looked up in a trie over symbols (``words``), the
+  post-processing dictionary and the user dictionary in tries over code points;
+* node scores are summed in spacy-pkuseg's feature order and the Viterbi recursion is the same expression
+  with the same tie-breaking, so the floating-point results, and the tags, are the same.
+"""
+
+cimport cython
+from cpython.unicode cimport Py_UNICODE_ISSPACE
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memmove
+
+import numpy as np
+
+cdef extern from *:
+    """
+    #define PSEG_EMPTY 0xFFFFFFFFFFFFFFFFULL
+    #define PSEG_LOW32 0xFFFFFFFFULL
+    static inline uint64_t pseg_mix(uint64_t x) {
+        x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
+        return x;
+    }
+    """
+    const uint64_t PSEG_EMPTY
+    const uint64_t PSEG_LOW32
+    uint64_t pseg_mix(uint64_t x) noexcept nogil
+
+# feature kinds (the prefixes of spacy-pkuseg's feature strings)
+cdef enum:
+    K_C = 1        # "c."
+    K_CM1 = 2      # "c-1."
+    K_C1 = 3       # "c1."
+    K_CM2 = 4      # "c-2."
+    K_C2 = 5       # "c2."
+    K_CM1C = 6     # "c-1c."
+    K_CC1 = 7      # "cc1."
+    K_CM2CM1 = 8   # "c-2c-1."
+    K_WM1 = 9      # "w-1."
+    K_W1 = 10      # "w1."
+    K_WWL = 11     # "ww.l."
+    K_WWR = 12     # "ww.r."
+
+cdef enum:
+    WORD_MIN = 2
+    WORD_MAX = 6
+    N_WIN = 5            # WORD_MAX - WORD_MIN + 1
+    MAX_FEATURES = 72    # 1 + 8 + 2 * 5 + 2 * 25 = 69
+    MAX_TAGS = 16
+    SYM_AMP = 0x26       # "&": keyword_rename's replacement
+    SYM_NUM = 0x110000   # "**Num"
+    SYM_LETTER = 0x110001  # "**Letter"
+    MERGE_MAX = 7        # Postprocesser merges 7 … 2 words
+    NOWORD_ID = 0x1FFFFFFF  # "**noWord": the window is not a word (largest 29-bit id)
+
+# kinds of characters (the ``char_classes`` table, BMP only; the rest are themselves)
+cdef enum:
+    CL_SELF = 0
+    CL_KEYWORD = 1
+    CL_NUM = 2
+    CL_LETTER = 3
+
+KINDS = {
+    "c.": K_C, "c-1.": K_CM1, "c1.": K_C1, "c-2.": K_CM2, "c2.": K_C2,
+    "c-1c.": K_CM1C, "cc1.": K_CC1, "c-2c-1.": K_CM2CM1,
+    "w-1.": K_WM1, "w1.": K_W1, "ww.l.": K_WWL, "ww.r.": K_WWR,
+}
+SYMBOL_NUM = SYM_NUM
+SYMBOL_LETTER = SYM_LETTER
+NOWORD = NOWORD_ID
+EMPTY_KEY = 0xFFFFFFFFFFFFFFFF
+
+
+cdef inline uint64_t fkey(uint64_t kind, uint64_t a, uint64_t b) noexcept nogil:
+    return (kind << 58) | (a << 29) | b
+
+
+cdef inline int64_t lookup(const uint64_t* slots, uint64_t mask, uint64_t key) noexcept nogil:
+    """The value stored under ``key`` or -1."""
+    cdef uint64_t i = pseg_mix(key) & mask
+    cdef uint64_t k
+    while True:
+        k = slots[2 * i]
+        if k == key:
+            return <int64_t>slots[2 * i + 1]
+        if k == PSEG_EMPTY:
+            return -1
+        i = (i + 1) & mask
+
+
+def feature_key(int kind, uint64_t a, uint64_t b):
+    """The table key of a feature (see :mod:`pipeline.segmenter.compact`)."""
+    return fkey(kind, a, b)
+
+
+def build_table(const uint64_t[::1] keys, const uint64_t[::1] values, double max_load=0.7):
+    """An open-addressing table (``uint64[capacity, 2]``: key, value) holding ``keys`` → ``values``.
+
+    A key given twice must carry the same value (raises ``ValueError`` otherwise).
+    """
+    cdef Py_ssize_t n = keys.shape[0], j
+    cdef uint64_t cap = 8
+    while cap * max_load < n:
+        cap *= 2
+    table = np.full((cap, 2), EMPTY_KEY, dtype=np.uint64)
+    cdef uint64_t[:, ::1] t = table
+    cdef uint64_t mask = cap - 1, i, key
+    for j in range(n):
+        key = keys[j]
+        if key == PSEG_EMPTY:
+            raise ValueError("the all-ones key is reserved")
+        i = pseg_mix(key) & mask
+        while t[i, 0] != PSEG_EMPTY and t[i, 0] != key:
+            i = (i + 1) & mask
+        if t[i, 0] == key and t[i, 1] != values[j]:
+            raise ValueError(f"key {key} given twice with different values")
+        t[i, 0] = key
+        t[i, 1] = values[j]
+    return table
+
+
+cdef struct Table:
+    uint64_t* slots
+    uint64_t mask
+    uint64_t count
+
+
+cdef int table_grow(Table* t) except -1:
+    cdef uint64_t old_cap = t.mask + 1, cap = old_cap * 2, i, j, key
+    cdef uint64_t* old = t.slots
+    cdef uint64_t* new = <uint64_t*>malloc(cap * 2 * sizeof(uint64_t))
+    if new == NULL:
+        raise MemoryError()
+    for i in range(cap):
+        new[2 * i] = PSEG_EMPTY
+    for i in range(old_cap):
+        key = old[2 * i]
+        if key != PSEG_EMPTY:
+            j = pseg_mix(key) & (cap - 1)
+            while new[2 * j] != PSEG_EMPTY:
+                j = (j + 1) & (cap - 1)
+            new[2 * j] = key
+            new[2 * j + 1] = old[2 * i + 1]
+    free(old)
+    t.slots = new
+    t.mask = cap - 1
+    return 0
+
+
+cdef inline int64_t find_slot(const uint64_t* slots, uint64_t mask, uint64_t key) noexcept nogil:
+    """The slot holding ``key`` or -1."""
+    cdef uint64_t i = pseg_mix(key) & mask
+    cdef uint64_t k
+    while True:
+        k = slots[2 * i]
+        if k == key:
+            return <int64_t>i
+        if k == PSEG_EMPTY:
+            return -1
+        i = (i + 1) & mask
+
+
+@cython.final
+cdef class UserTrie:
+    """spacy-pkuseg's ``Preprocesser`` trie (the user dictionary) over code points, growable.
+
+    An edge ``(parent << 21) | code point`` maps to ``child | is_word << 32``.
+    """
+
+    cdef Table t
+    cdef uint64_t n_nodes
+
+    def __cinit__(self):
+        self.t.slots = <uint64_t*>malloc(16 * 2 * sizeof(uint64_t))
+        if self.t.slots == NULL:
+            raise MemoryError()
+        for i in range(16):
+            self.t.slots[2 * i] = PSEG_EMPTY
+        self.t.mask = 15
+        self.t.count = 0
+        self.n_nodes = 1
+
+    def __dealloc__(self):
+        free(self.t.slots)
+
+    @property
+    def n_edges(self) -> int:
+        return self.t.count
+
+    def insert(self, str word) -> None:
+        """``Preprocesser.insert(word, "")``: mark the end of the path of ``word`` as a word."""
+        cdef uint64_t node = 0, key, i
+        cdef int64_t slot = -1
+        cdef Py_UCS4 c
+        for c in word:
+            key = (node << 21) | <uint64_t>c
+            slot = find_slot(self.t.slots, self.t.mask, key)
+            if slot < 0:
+                if (self.t.count + 1) * 10 > (self.t.mask + 1) * 7:
+                    table_grow(&self.t)
+                i = pseg_mix(key) & self.t.mask
+                while self.t.slots[2 * i] != PSEG_EMPTY:
+                    i = (i + 1) & self.t.mask
+                self.t.slots[2 * i] = key
+                self.t.slots[2 * i + 1] = self.n_nodes
+                self.t.count += 1
+                slot = <int64_t>i
+                self.n_nodes += 1
+            node = self.t.slots[2 * slot + 1] & PSEG_LOW32
+        # the empty word marks the root, which Preprocesser.solve never looks at
+        if slot >= 0:
+            self.t.slots[2 * slot + 1] |= (<uint64_t>1) << 32
+
+
+cdef inline uint32_t window(const uint32_t* win, Py_ssize_t start, Py_ssize_t length, Py_ssize_t n,
+                            uint32_t empty) noexcept nogil:
+    """The word id of the window ``[start, start + length)`` (``get_slice_str``: out of range → "")."""
+    if start < 0 or start + length > n:
+        return empty
+    return win[start * N_WIN + length - WORD_MIN]
+
+
+@cython.final
+cdef class Core:
+    """The segmenter over a compact model's arrays (kept alive here; they may be memory-mapped)."""
+
+    cdef object _keep
+    cdef const uint64_t* feat
+    cdef uint64_t feat_mask
+    cdef const uint64_t* words
+    cdef uint64_t words_mask
+    cdef const uint64_t* dic
+    cdef uint64_t dic_mask
+    cdef const uint16_t* codes16
+    cdef const uint32_t* codes32
+    cdef const double* values
+    cdef const uint8_t* classes
+    cdef double trans[MAX_TAGS * MAX_TAGS]
+    cdef uint8_t begins[MAX_TAGS]
+    cdef int T
+    cdef int64_t start_row
+    cdef uint32_t empty_word
+    cdef bint ww_noword
+    cdef bint postprocess
+    cdef public UserTrie user
+    # work buffers, grown on demand
+    cdef Py_ssize_t cap
+    cdef uint32_t* cps
+    cdef uint32_t* sym
+    cdef uint32_t* win
+    cdef uint8_t* back
+    cdef uint8_t* tags
+    cdef int64_t* starts
+    cdef int64_t* ends
+    cdef Py_ssize_t nw
+
+    def __init__(self, features, words, dictionary, codes, values, transitions, begins, classes,
+                 int start_row, int empty_word, bint ww_noword, bint postprocess):
+        cdef const uint64_t[:, ::1] f = features
+        cdef const uint64_t[:, ::1] w = words
+        cdef const uint64_t[:, ::1] d = dictionary
+        cdef const double[::1] v = values
+        cdef const double[:, ::1] tr = transitions
+        cdef const uint8_t[::1] cl = classes
+        cdef const uint16_t[:, ::1] c16
+        cdef const uint32_t[:, ::1] c32
+        cdef int T = tr.shape[0], s, y
+        if not (0 < T <= MAX_TAGS) or tr.shape[1] != T or len(begins) != T:
+            raise ValueError("bad transition matrix or tag flags")
+        for name, table in (("features", f), ("words", w), ("dictionary", d)):
+            if table.shape[0] < 1 or table.shape[0] & (table.shape[0] - 1) or table.shape[1] != 2:
+                raise ValueError(f"{name}: a table must be uint64[2**k, 2]")
+        if cl.shape[0] != 0x10000:
+            raise ValueError("classes must cover the BMP (65,536 entries)")
+        if codes.shape[1] != T:
+            raise ValueError("codes must have one column per tag")
+        self.codes16 = NULL
+        self.codes32 = NULL
+        if codes.dtype == np.uint16:
+            c16 = codes
+            self.codes16 = &c16[0, 0] if c16.shape[0] else NULL
+        elif codes.dtype == np.uint32:
+            c32 = codes
+            self.codes32 = &c32[0, 0] if c32.shape[0] else NULL
+        else:
+            raise ValueError("codes must be uint16 or uint32")
+        self._keep = (features, words, dictionary, codes, values, classes)
+        self.feat = &f[0, 0]
+        self.feat_mask = f.shape[0] - 1
+        self.words = &w[0, 0]
+        self.words_mask = w.shape[0] - 1
+        self.dic = &d[0, 0]
+        self.dic_mask = d.shape[0] - 1
+        self.values = &v[0]
+        self.classes = &cl[0]
+        self.T = T
+        for s in range(T):
+            self.begins[s] = 1 if begins[s] else 0
+            for y in range(T):
+                self.trans[s * T + y] = tr[s, y]
+        self.start_row = start_row
+        self.empty_word = <uint32_t>empty_word
+        self.ww_noword = ww_noword
+        self.postprocess = postprocess
+        self.user = UserTrie()
+
+    def __cinit__(self):
+        self.cap = 0
+        self.cps = NULL
+        self.sym = NULL
+        self.win = NULL
+        self.back = NULL
+        self.tags = NULL
+        self.starts = NULL
+        self.ends = NULL
+
+    def __dealloc__(self):
+        self._release()
+
+    cdef void _release(self) noexcept:
+        free(self.cps)
+        free(self.sym)
+        free(self.win)
+        free(self.back)
+        free(self.tags)
+        free(self.starts)
+        free(self.ends)
+        self.cps = self.sym = self.win = NULL
+        self.back = self.tags = NULL
+        self.starts = self.ends = NULL
+        self.cap = 0
+
+    cdef int _reserve(self, Py_ssize_t n) except -1:
+        if n <= self.cap:
+            return 0
+        cdef Py_ssize_t cap = max(n, 2 * self.cap, 1024)
+        self._release()
+        self.cps = <uint32_t*>malloc(cap * sizeof(uint32_t))
+        self.sym = <uint32_t*>malloc(cap * sizeof(uint32_t))
+        self.win = <uint32_t*>malloc(cap * N_WIN * sizeof(uint32_t))
+        self.back = <uint8_t*>malloc(cap * self.T * sizeof(uint8_t))
+        self.tags = <uint8_t*>malloc(cap * sizeof(uint8_t))
+        self.starts = <int64_t*>malloc(cap * sizeof(int64_t))
+        self.ends = <int64_t*>malloc(cap * sizeof(int64_t))
+        if (self.cps == NULL or self.sym == NULL or self.win == NULL or self.back == NULL
+                or self.tags == NULL or self.starts == NULL or self.ends == NULL):
+            self._release()
+            raise MemoryError()
+        self.cap = cap
+        return 0
+
+    cdef inline int _add(self, int64_t* rows, int count, uint64_t key) noexcept nogil:
+        cdef int64_t r = lookup(self.feat, self.feat_mask, key)
+        if r >= 0:
+            rows[count] = r
+            return count + 1
+        return count
+
+    cdef void _node_scores(self, Py_ssize_t i, Py_ssize_t n, const uint32_t* sym, const uint32_t* win,
+                           double* out) noexcept nogil:
+        """The node scores of position ``i`` of a segment: spacy-pkuseg's features, summed in its order."""
+        cdef int64_t rows[MAX_FEATURES]
+        cdef uint32_t pre_in[N_WIN]
+        cdef uint32_t post_in[N_WIN]
+        cdef uint32_t pre_ex[N_WIN]
+        cdef uint32_t post_ex[N_WIN]
+        cdef int c = 0, k, s, T = self.T, x, y
+        cdef Py_ssize_t l
+        cdef uint32_t e = self.empty_word, a, b
+        cdef double acc
+        if self.start_row >= 0:  # "$$": feature 0, always there
+            rows[c] = self.start_row
+            c += 1
+        c = self._add(rows, c, fkey(K_C, sym[i], 0))
+        if i > 0:
+            c = self._add(rows, c, fkey(K_CM1, sym[i - 1], 0))
+            c = self._add(rows, c, fkey(K_CM1C, sym[i - 1], sym[i]))
+        if i + 1 < n:
+            c = self._add(rows, c, fkey(K_C1, sym[i + 1], 0))
+            c = self._add(rows, c, fkey(K_CC1, sym[i], sym[i + 1]))
+        if i > 1:
+            c = self._add(rows, c, fkey(K_CM2, sym[i - 2], 0))
+            c = self._add(rows, c, fkey(K_CM2CM1, sym[i - 2], sym[i - 1]))
+        if i + 2 < n:
+            c = self._add(rows, c, fkey(K_C2, sym[i + 2], 0))
+        for x in range(N_WIN):  # lengths 6 … 2: the character ends a word
+            l = WORD_MAX - x
+            a = window(win, i - l + 1, l, n, e)
+            pre_in[x] = a
+            if a != NOWORD_ID:
+                c = self._add(rows, c, fkey(K_WM1, a, 0))
+        for x in range(N_WIN):  # the character starts a word
+            l = WORD_MAX - x
+            a = window(win, i, l, n, e)
+            post_in[x] = a
+            if a != NOWORD_ID:
+                c = self._add(rows, c, fkey(K_W1, a, 0))
+        for x in range(N_WIN):
+            l = WORD_MAX - x
+            pre_ex[x] = window(win, i - l, l, n, e)
+            post_ex[x] = window(win, i + 1, l, n, e)
+        for x in range(N_WIN):
+            a = pre_ex[x]
+            for y in range(N_WIN):
+                b = post_in[y]
+                if self.ww_noword or (a != NOWORD_ID and b != NOWORD_ID):
+                    c = self._add(rows, c, fkey(K_WWL, a, b))
+        for x in range(N_WIN):
+            a = pre_in[x]
+            for y in range(N_WIN):
+                b = post_ex[y]
+                if self.ww_noword or (a != NOWORD_ID and b != NOWORD_ID):
+                    c = self._add(rows, c, fkey(K_WWR, a, b))
+        for s in range(T):
+            acc = 0.0
+            if self.codes16 != NULL:
+                for k in range(c):
+                    acc += self.values[self.codes16[rows[k] * T + s]]
+            else:
+                for k in range(c):
+                    acc += self.values[self.codes32[rows[k] * T + s]]
+            out[s] = acc
+
+    cdef void _plain(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """``_cut`` + ``Postprocesser`` on ``[a, b)``: appends its words to ``starts``/``ends``."""
+        cdef Py_ssize_t n = b - a, p, l, i, w0 = self.nw
+        cdef const uint32_t* sym = self.sym + a
+        cdef uint32_t* win = self.win
+        cdef uint8_t* back = self.back
+        cdef uint8_t* tags = self.tags
+        cdef uint64_t nd
+        cdef int64_t r
+        cdef int T = self.T, y, yp, tag
+        cdef double node[MAX_TAGS]
+        cdef double nxt[MAX_TAGS]
+        cdef double cur[MAX_TAGS]
+        cdef double best, sc, ma
+        # the words among the windows of 2 … 6 symbols
+        for p in range(n):
+            for l in range(N_WIN):
+                win[p * N_WIN + l] = NOWORD_ID
+            nd = 0
+            for l in range(1, WORD_MAX + 1):
+                if p + l > n:
+                    break
+                r = lookup(self.words, self.words_mask, (nd << 22) | sym[p + l - 1])
+                if r < 0:
+                    break
+                nd = <uint64_t>r & PSEG_LOW32
+                if l >= WORD_MIN and (r >> 32) & 1:
+                    win[p * N_WIN + l - WORD_MIN] = <uint32_t>nd
+        # Viterbi from the last position back (run_viterbi), node scores computed on the way
+        self._node_scores(n - 1, n, sym, win, nxt)
+        for i in range(n - 2, -1, -1):
+            self._node_scores(i, n, sym, win, node)
+            for y in range(T):
+                best = 0.0
+                tag = 0
+                for yp in range(T):
+                    sc = nxt[yp] + node[y] + self.trans[y * T + yp]
+                    if yp == 0 or sc >= best:
+                        best = sc
+                        tag = yp
+                cur[y] = best
+                back[i * T + y] = <uint8_t>tag
+            for y in range(T):
+                nxt[y] = cur[y]
+        ma = nxt[0]
+        tag = 0
+        for y in range(1, T):
+            if ma < nxt[y]:
+                ma = nxt[y]
+                tag = y
+        tags[0] = <uint8_t>tag
+        for i in range(1, n):
+            tag = back[(i - 1) * T + tag]
+            tags[i] = <uint8_t>tag
+        # words: a new one at every tag with "B" in its name
+        for i in range(n):
+            if i == 0 or self.begins[tags[i]]:
+                self.starts[self.nw] = a + i
+                self.ends[self.nw] = a + i + 1
+                self.nw += 1
+            else:
+                self.ends[self.nw - 1] = a + i + 1
+        if self.postprocess:
+            self._post(w0)
+
+    cdef int _flags(self, int64_t a, int64_t b) noexcept nogil:
+        """Post-processing dictionary flags of ``text[a:b]`` (1: common word, 2: other word, 0: none)."""
+        cdef uint64_t nd = 0
+        cdef int64_t r = -1, k
+        for k in range(a, b):
+            r = lookup(self.dic, self.dic_mask, (nd << 21) | self.cps[k])
+            if r < 0:
+                return 0
+            nd = <uint64_t>r & PSEG_LOW32
+        if r < 0:
+            return 0
+        return <int>((r >> 32) & 3)
+
+    cdef void _post(self, Py_ssize_t w0) noexcept:
+        """``Postprocesser.post_process(sent, check_seperated=True)`` on the words from ``w0`` on."""
+        cdef int64_t* st = self.starts + w0
+        cdef int64_t* en = self.ends + w0
+        cdef Py_ssize_t cnt = self.nw - w0, m, end, i, k
+        cdef int f
+        cdef bint do_seg, separated
+        for m in range(MERGE_MAX, 1, -1):
+            end = cnt - m
+            if end < 0:
+                continue
+            i = 0
+            while i < end + 1:
+                f = self._flags(st[i], en[i + m - 1])
+                if f & 1:
+                    do_seg = True
+                elif f & 2:
+                    separated = True
+                    for k in range(i, i + m):
+                        if self._flags(st[k], en[k]) == 0:
+                            separated = False
+                            break
+                    do_seg = not separated
+                else:
+                    do_seg = False
+                if do_seg:
+                    en[i] = en[i + m - 1]
+                    memmove(st + i + 1, st + i + m, (cnt - i - m) * sizeof(int64_t))
+                    memmove(en + i + 1, en + i + m, (cnt - i - m) * sizeof(int64_t))
+                    cnt -= m - 1
+                    end = cnt - m
+                i += 1
+        self.nw = w0 + cnt
+
+    cdef void _piece(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """``Preprocesser.solve`` on a whitespace-free piece: user words whole, the rest through ``_plain``."""
+        cdef Py_ssize_t i = a, j, last = a, lw
+        cdef uint64_t nd
+        cdef int64_t r
+        cdef bint found
+        cdef const uint64_t* slots = self.user.t.slots
+        cdef uint64_t mask = self.user.t.mask
+        if self.user.t.count == 0:
+            self._plain(a, b)
+            return
+        while i < b:
+            nd = 0
+            j = i
+            found = False
+            lw = -1
+            while True:
+                r = lookup(slots, mask, (nd << 21) | self.cps[j])
+                if r < 0:
+                    found = lw != -1  # the word ends where the walk failed, as in spacy-pkuseg
+                    break
+                nd = <uint64_t>r & PSEG_LOW32
+                if (r >> 32) & 1:
+                    lw = j
+                j += 1
+                if j == b:
+                    if lw != -1:
+                        j = lw + 1
+                        found = True
+                    break
+            if found:
+                if last != i:
+                    self._plain(last, i)
+                self.starts[self.nw] = i
+                self.ends[self.nw] = j
+                self.nw += 1
+                last = j
+                i = j
+            else:
+                i += 1
+        if last < b:
+            self._plain(last, b)
+
+    cdef Py_ssize_t _run(self, str text) except -1:
+        """Segment ``text``: the words' offsets into ``starts``/``ends``; returns how many."""
+        cdef Py_ssize_t n = len(text), k = 0, i, a
+        cdef Py_UCS4 ch
+        cdef uint32_t c
+        cdef uint8_t cl
+        self._reserve(n)
+        for ch in text:
+            self.cps[k] = ch
+            k += 1
+        for k in range(n):
+            c = self.cps[k]
+            cl = self.classes[c] if c < 0x10000 else CL_SELF
+            if cl == CL_SELF:
+                self.sym[k] = c
+            elif cl == CL_KEYWORD:
+                self.sym[k] = SYM_AMP
+            elif cl == CL_NUM:
+                self.sym[k] = SYM_NUM
+            else:
+                self.sym[k] = SYM_LETTER
+        self.nw = 0
+        i = 0
+        while i < n:
+            while i < n and Py_UNICODE_ISSPACE(self.cps[i]):
+                i += 1
+            if i >= n:
+                break
+            a = i
+            while i < n and not Py_UNICODE_ISSPACE(self.cps[i]):
+                i += 1
+            self._piece(a, i)
+        return self.nw
+
+    cdef void _shrink(self) noexcept:
+        if self.cap > (1 << 20):  # do not keep the buffers of a huge text
+            self._release()
+
+    def cut(self, str text) -> list:
+        """``pkuseg.cut(text)``: the words (whitespace dropped)."""
+        cdef Py_ssize_t nw = self._run(text), k
+        out = [text[self.starts[k]:self.ends[k]] for k in range(nw)]
+        self._shrink()
+        return out
+
+    def spans(self, str text) -> list:
+        """The words' ``(start, end)`` character offsets in ``text``."""
+        cdef Py_ssize_t nw = self._run(text), k
+        out = [(self.starts[k], self.ends[k]) for k in range(nw)]
+        self._shrink()
+        return out
+
+    def words_and_spaces(self, str text) -> tuple:
+        """``spacy.util.get_words_and_spaces(pkuseg.cut(text), text)``, from the offsets."""
+        cdef Py_ssize_t nw = self._run(text), k, n = len(text)
+        cdef int64_t pos = 0, s, e
+        cdef bint space
+        words = []
+        spaces = []
+        for k in range(nw):
+            s = self.starts[k]
+            e = self.ends[k]
+            if s > pos:
+                words.append(text[pos:s])
+                spaces.append(False)
+            words.append(text[s:e])
+            pos = e
+            space = pos < n and self.cps[pos] == 0x20
+            spaces.append(space)
+            if space:
+                pos += 1
+        if pos < n:
+            words.append(text[pos:])
+            spaces.append(False)
+        self._shrink()
+        return words, spaces

@@ -1,0 +1,414 @@
+"""The compact form of a pkuseg model: a few numpy arrays, built once from ``features.msgpack`` + ``weights.npz``.
+
+spacy-pkuseg holds the model as Python sets and a dict of 2.6 M feature strings (~1 GB, ~7 s to load).  Here
+every feature string that spacy-pkuseg can build is encoded exactly as a 64-bit key ``kind << 58 | a << 29 | b``:
+``kind`` is the string's prefix (``c.``, ``c-1c.``, ``w1.``, ``ww.l.`` …, see ``_core.KINDS``), ``a``/``b`` are
+*symbols* (a character's code point, or ``SYMBOL_NUM``/``SYMBOL_LETTER`` for ``**Num``/``**Letter``) or *word
+ids* (the node of a unigram word in the window-word trie, ``0`` for the empty word, ``NOWORD`` for
+``**noWord``).  The encoding is one-to-one with the strings, so a lookup cannot return a wrong feature, and a
+feature string that no text can produce (a character that normalisation always replaces, a word that is not a
+window of 2 … 6 symbols) is left out.
+
+Arrays (``<name>.npy`` in a directory, with ``meta.json``):
+
+* ``features``   uint64[2**k, 2]  open-addressing table: key → weight row
+* ``codes``      uint16[rows, n_tag] (uint32 if needed)  indexes into ``values``: the weights of a row
+* ``values``     float64[v]       the distinct weights, bit for bit (21,688 in pkuseg's default model)
+* ``transitions`` float64[n_tag, n_tag]  ``1 + w`` of the tag-to-tag weights, as spacy-pkuseg's ``getLogYY``
+* ``words``      uint64[2**k, 2]  trie of the unigram words over symbols: ``parent << 22 | symbol`` →
+  ``child | is_word << 32``
+* ``dictionary`` uint64[2**k, 2]  trie of the post-processing dictionary over code points: ``parent << 21 |
+  code point`` → ``child | flags << 32`` (1 common word, 2 other word); spaCy's ``pkuseg_user_dict="default"``
+  gives spacy-pkuseg's ``dicts/default.pkl`` as "other" words
+* ``classes``    uint8[65536]     per BMP character: 0 itself, 1 keyword (→ ``&``), 2 ``**Num``, 3 ``**Letter``
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import srsly
+
+from pipeline.segmenter import _core
+
+FORMAT = "pipeline-pkuseg-compact"
+VERSION = 1
+ARRAYS = ("features", "codes", "values", "transitions", "words", "dictionary", "classes")
+
+# spacy-pkuseg's FeatureExtractor and config (checked against the installed package by the tests)
+KEYWORDS = "-._,|/*:"
+NUM_CHARS = "0123456789.几二三四五六七八九十千万亿兆零１２３４５６７８９０％"
+LETTER_CHARS = "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｇｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ／・－"
+NUM_TOKEN = "**Num"
+LETTER_TOKEN = "**Letter"
+NOWORD_TOKEN = "**noWord"
+WORD_MIN, WORD_MAX = 2, 6
+
+_SINGLE = {"c": _core.KINDS["c."], "c-1": _core.KINDS["c-1."], "c1": _core.KINDS["c1."]}
+_SINGLE |= {"c-2": _core.KINDS["c-2."], "c2": _core.KINDS["c2."]}
+_PAIR = {"c-1c": _core.KINDS["c-1c."], "cc1": _core.KINDS["cc1."], "c-2c-1": _core.KINDS["c-2c-1."]}
+_WORD = {"w-1": _core.KINDS["w-1."], "w1": _core.KINDS["w1."]}
+_WW = {"l": _core.KINDS["ww.l."], "r": _core.KINDS["ww.r."]}
+_MAX_ID = _core.NOWORD  # word ids and symbols must stay below it (29 bits)
+
+
+class CompactModelError(ValueError):
+    """A compact model is missing, of another format, or cannot be built."""
+
+
+def parse_nodes(text: str) -> list[int] | None:
+    """The symbols whose join is ``text`` (a node is a character or ``**Num``/``**Letter``), or None.
+
+    None when no normalised text can join to ``text``: it holds a character that normalisation replaces.
+    """
+    out: list[int] = []
+    i = 0
+    while i < len(text):
+        if text.startswith(NUM_TOKEN, i):
+            out.append(_core.SYMBOL_NUM)
+            i += len(NUM_TOKEN)
+        elif text.startswith(LETTER_TOKEN, i):
+            out.append(_core.SYMBOL_LETTER)
+            i += len(LETTER_TOKEN)
+        else:
+            ch = text[i]
+            if ch in KEYWORDS or ch in NUM_CHARS or ch in LETTER_CHARS:
+                return None
+            out.append(ord(ch))
+            i += 1
+    return out
+
+
+def _one_node(text: str) -> int | None:
+    nodes = parse_nodes(text)
+    return nodes[0] if nodes is not None and len(nodes) == 1 else None
+
+
+def feature_keys(feature: str, word_ids: dict[str, int]) -> list[int]:
+    """Every key under which a text can produce ``feature`` (none when no text can).
+
+    ``word_ids``: window words → id, with ``""`` → 0 when the empty string is a unigram (spacy-pkuseg's
+    out-of-range windows are ``""``) and ``**noWord`` → ``NOWORD``.
+    """
+    head, _, rest = feature.partition(".")
+    key = _core.feature_key
+    if head in _SINGLE:
+        sym = _one_node(rest)
+        return [] if sym is None else [key(_SINGLE[head], sym, 0)]
+    if head in _PAIR:
+        parts = rest.split(".")
+        if len(parts) != 2:
+            return []
+        a, b = _one_node(parts[0]), _one_node(parts[1])
+        return [] if a is None or b is None else [key(_PAIR[head], a, b)]
+    if head in _WORD:
+        wid = word_ids.get(rest)
+        return [] if wid is None or wid == _core.NOWORD else [key(_WORD[head], wid, 0)]
+    if head == "ww":
+        side, _, rest = rest.partition(".")
+        if side not in _WW:
+            return []
+        keys = []
+        for k, ch in enumerate(rest):  # every split "P*Q" with P and Q window words (or **noWord)
+            if ch == "*":
+                p, q = word_ids.get(rest[:k]), word_ids.get(rest[k + 1 :])
+                if p is not None and q is not None:
+                    keys.append(key(_WW[side], p, q))
+        return keys
+    return []
+
+
+def _trie_table(edges: dict[tuple[int, int], int], flags: dict[int, int], shift: int) -> np.ndarray:
+    keys = np.fromiter(((parent << shift) | sym for parent, sym in edges), dtype=np.uint64, count=len(edges))
+    vals = np.fromiter(
+        (child | (flags.get(child, 0) << 32) for child in edges.values()), dtype=np.uint64, count=len(edges)
+    )
+    return _core.build_table(keys, vals)
+
+
+def _word_trie(unigram: Iterable[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """The trie of the words that can be a window (2 … 6 symbols) and their ids."""
+    edges: dict[tuple[int, int], int] = {}
+    ids: dict[str, int] = {}
+    for word in unigram:
+        nodes = parse_nodes(word)
+        if nodes is None or not WORD_MIN <= len(nodes) <= WORD_MAX:
+            continue
+        node = 0
+        for sym in nodes:
+            node = edges.setdefault((node, sym), len(edges) + 1)
+        ids[word] = node
+    if len(edges) + 1 >= _MAX_ID:
+        raise CompactModelError("too many unigram words for 29-bit word ids")
+    return _trie_table(edges, {node: 1 for node in ids.values()}, 22), ids
+
+
+def dictionary_table(common: Iterable[str], other: Iterable[str]) -> np.ndarray:
+    """The post-processing dictionary as a trie over code points (flags 1: common, 2: other)."""
+    edges: dict[tuple[int, int], int] = {}
+    flags: dict[int, int] = {}
+    for flag, words in ((1, common), (2, other)):
+        for word in words:
+            if not word:
+                continue
+            node = 0
+            for ch in word:
+                node = edges.setdefault((node, ord(ch)), len(edges) + 1)
+            flags[node] = flags.get(node, 0) | flag
+    return _trie_table(edges, flags, 21)
+
+
+def char_classes() -> np.ndarray:
+    """Per BMP character: what ``keyword_rename`` + ``_num_letter_normalize_char`` make of it."""
+    classes = np.zeros(0x10000, dtype=np.uint8)
+    for chars, cls in ((LETTER_CHARS, 3), (NUM_CHARS, 2), (KEYWORDS, 1)):  # later ones take precedence
+        for ch in chars:
+            classes[ord(ch)] = cls
+    return classes
+
+
+class _NoClassUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):  # type: ignore[override]
+        raise CompactModelError(f"the dictionary pickle references {module}.{name}: refusing to unpickle it")
+
+
+def default_dictionary() -> list[str]:
+    """spacy-pkuseg's ``dicts/default.pkl``: the "other" words of its post-processing (a pickled string)."""
+    import spacy_pkuseg
+
+    path = Path(spacy_pkuseg.__file__).parent / "dicts" / "default.pkl"
+    data = _NoClassUnpickler(io.BytesIO(path.read_bytes())).load()
+    if not isinstance(data, str):
+        raise CompactModelError(f"{path}: expected a pickled string")
+    return sorted(set(data.strip().split("\n")))
+
+
+@dataclass
+class CompactModel:
+    """The arrays and the ``meta`` of a compact pkuseg model."""
+
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def core(self) -> _core.Core:
+        a, m = self.arrays, self.meta
+        return _core.Core(
+            a["features"],
+            a["words"],
+            a["dictionary"],
+            a["codes"],
+            a["values"],
+            a["transitions"],
+            m["begins"],
+            a["classes"],
+            m["start_row"],
+            m["empty_word"],
+            m["ww_noword"],
+            m["postprocess"],
+        )
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays.values())
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``<name>.npy`` + ``meta.json`` into ``path`` (each file replaced atomically: a model mapped
+        from the same directory keeps its old files)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for name in ARRAYS:
+            _atomic_write(path / f"{name}.npy", lambda fh, arr=self.arrays[name]: np.save(fh, arr))
+        text = json.dumps(self.meta, ensure_ascii=False, indent=1) + "\n"
+        _atomic_write(path / "meta.json", lambda fh: fh.write(text.encode("utf-8")))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, mmap: bool = True) -> CompactModel:
+        """Read a saved model; the arrays are memory-mapped read-only unless ``mmap=False``."""
+        path = Path(path)
+        meta = read_meta(path)
+        mode = "r" if mmap else None
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in ARRAYS}
+        return cls(arrays, meta)
+
+    def to_bytes(self) -> bytes:
+        blobs = {}
+        for name in ARRAYS:
+            buf = io.BytesIO()
+            np.save(buf, self.arrays[name])
+            blobs[name] = buf.getvalue()
+        return srsly.msgpack_dumps({"meta": self.meta, "arrays": blobs})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CompactModel:
+        msg = srsly.msgpack_loads(data)
+        _check_meta(msg["meta"], "bytes")
+        arrays = {name: np.load(io.BytesIO(msg["arrays"][name]), allow_pickle=False) for name in ARRAYS}
+        return cls(arrays, msg["meta"])
+
+
+def _atomic_write(dest: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_meta(meta: dict, where: object) -> None:
+    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        raise CompactModelError(f"{where}: not a {FORMAT} v{VERSION} model")
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    meta_path = Path(path) / "meta.json"
+    if not meta_path.is_file():
+        raise CompactModelError(f"{path}: no meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    _check_meta(meta, path)
+    return meta
+
+
+def is_compact(path: str | Path) -> bool:
+    try:
+        read_meta(Path(path))
+    except (CompactModelError, ValueError):
+        return False
+    return True
+
+
+def source_stamp(model_dir: Path) -> dict[str, Any]:
+    """What a compact model was built from: the two model files' sizes and modification times."""
+    stamp: dict[str, Any] = {}
+    for name in ("features.msgpack", "weights.npz"):
+        st = (model_dir / name).stat()
+        stamp[name] = {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return stamp
+
+
+def build(
+    model_dir: str | Path,
+    other_words: Iterable[str] | None = None,
+    common_words: Iterable[str] = (),
+    postprocess: bool = True,
+) -> CompactModel:
+    """Build the compact model from a pkuseg model directory (``features.msgpack`` + ``weights.npz``).
+
+    ``other_words``/``common_words``: spacy-pkuseg's ``Postprocesser`` sets (default: ``dicts/default.pkl``
+    as other words, no common words — what spaCy's ``pkuseg_user_dict="default"`` gives).
+    """
+    model_dir = Path(model_dir)
+    if not (model_dir / "features.msgpack").is_file() or not (model_dir / "weights.npz").is_file():
+        raise CompactModelError(f"{model_dir}: no features.msgpack + weights.npz")
+    data = srsly.read_msgpack(model_dir / "features.msgpack")
+    with np.load(model_dir / "weights.npz", allow_pickle=False) as npz:
+        sizes, w = npz["sizes"], np.asarray(npz["w"], dtype=np.float64)
+    n_tag, n_feature = int(sizes[0]), int(sizes[1])
+    feature_to_idx: dict[str, int] = data["feature_to_idx"]
+    if w.shape != (n_tag * (n_feature + n_tag),) or len(feature_to_idx) != n_feature:
+        raise CompactModelError(f"{model_dir}: weights and features do not match")
+    idx_to_tag = {idx: tag for tag, idx in data["tag_to_idx"].items()}
+    if sorted(idx_to_tag) != list(range(n_tag)):
+        raise CompactModelError(f"{model_dir}: tag indices are not 0 … {n_tag - 1}")
+
+    unigram = data["unigram"]
+    words, word_ids = _word_trie(unigram)
+    has_empty = "" in set(unigram)
+    lookup_ids = dict(word_ids)
+    if has_empty:
+        lookup_ids[""] = 0
+    lookup_ids[NOWORD_TOKEN] = _core.NOWORD
+    del data
+
+    keys: list[int] = []
+    feats: list[int] = []
+    ww_kinds = set(_WW.values())
+    ww_noword = False
+    for feature, idx in feature_to_idx.items():
+        for key in feature_keys(feature, lookup_ids):
+            keys.append(key)
+            feats.append(idx)
+            if key >> 58 in ww_kinds and (_core.NOWORD in ((key >> 29) & _core.NOWORD, key & _core.NOWORD)):
+                ww_noword = True
+    del feature_to_idx
+
+    # weight rows: the reachable features (and feature 0, spacy-pkuseg's "$$" added at every position)
+    used = np.unique(np.asarray([0, *feats], dtype=np.int64))
+    row_of = np.searchsorted(used, np.asarray(feats, dtype=np.int64))
+    node_w = w[: n_feature * n_tag].reshape(n_feature, n_tag)[used]
+    bits, inverse = np.unique(node_w.view(np.uint64).ravel(), return_inverse=True)  # bit-exact distinct values
+    code_type = np.uint16 if len(bits) <= 1 << 16 else np.uint32
+    codes = inverse.reshape(node_w.shape).astype(code_type)
+    values = bits.view(np.float64)
+    features = _core.build_table(np.asarray(keys, dtype=np.uint64), row_of.astype(np.uint64))
+
+    backoff = n_feature * n_tag
+    transitions = np.ones((n_tag, n_tag), dtype=np.float64)  # getLogYY: edge_score[s_pre, s] += w[...] * 1.0
+    for s in range(n_tag):
+        for s_pre in range(n_tag):
+            transitions[s_pre, s] += w[backoff + s * n_tag + s_pre] * 1.0
+
+    other = default_dictionary() if other_words is None else sorted(set(other_words))
+    common = sorted(set(common_words))
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "tags": [idx_to_tag[i] for i in range(n_tag)],
+        "begins": ["B" in idx_to_tag[i] for i in range(n_tag)],
+        "start_row": int(np.searchsorted(used, 0)),
+        "empty_word": 0 if has_empty else _core.NOWORD,
+        "ww_noword": ww_noword,
+        "postprocess": bool(postprocess and (other or common)),
+        "counts": {
+            "model_features": n_feature,
+            "features_kept": len(used),
+            "keys": len(keys),
+            "window_words": len(word_ids),
+            "distinct_weights": len(values),
+            "dictionary_common": len(common),
+            "dictionary_other": len(other),
+        },
+        "source": source_stamp(model_dir),
+    }
+    arrays = {
+        "features": features,
+        "codes": codes,
+        "values": values,
+        "transitions": transitions,
+        "words": words,
+        "dictionary": dictionary_table(common, other),
+        "classes": char_classes(),
+    }
+    return CompactModel(arrays, meta)
+
+
+def compact_dir(model_dir: str | Path) -> Path:
+    """Where :func:`ensure_compact` keeps the compact form of a pkuseg model directory."""
+    return Path(model_dir) / "compact"
+
+
+def ensure_compact(model_dir: str | Path) -> Path:
+    """The compact form of a pkuseg model directory, built (once, ~1 min) into ``<model_dir>/compact``.
+
+    ``model_dir`` may be a compact model itself.  A compact copy whose source stamp differs is rebuilt.
+    """
+    model_dir = Path(model_dir)
+    if is_compact(model_dir):
+        return model_dir
+    dest = compact_dir(model_dir)
+    if is_compact(dest) and read_meta(dest).get("source") == source_stamp(model_dir):
+        return dest
+    build(model_dir).save(dest)
+    return dest
