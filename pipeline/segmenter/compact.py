@@ -261,6 +261,7 @@ def _atomic_write(dest: Path, write) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+        os.chmod(tmp, 0o644)  # mkstemp's files are private
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

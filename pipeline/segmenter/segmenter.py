@@ -27,6 +27,9 @@ class PkusegSegmenter:
         """From a compact model directory, or a pkuseg model directory (compacted once, next to it)."""
         return cls(CompactModel.load(ensure_compact(path), mmap=mmap), user_words)
 
+    def __reduce__(self):  # the compiled core does not pickle: rebuild it from the model and the words
+        return (PkusegSegmenter, (self.model, self.user_words))
+
     @property
     def user_words(self) -> list[str]:
         """The user dictionary, sorted (after ``strip()``, as spacy-pkuseg stores its words)."""
