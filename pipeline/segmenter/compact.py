@@ -236,8 +236,10 @@ class CompactModel:
         """Read a saved model; the arrays are memory-mapped read-only unless ``mmap=False``."""
         path = Path(path)
         meta = read_meta(path)
-        mode = "r" if mmap else None
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in ARRAYS}
+        arrays = {
+            name: np.load(path / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+            for name in ARRAYS
+        }
         return cls(arrays, meta)
 
     def to_bytes(self) -> bytes:
@@ -349,7 +351,9 @@ def build(
     used = np.unique(np.asarray([0, *feats], dtype=np.int64))
     row_of = np.searchsorted(used, np.asarray(feats, dtype=np.int64))
     node_w = w[: n_feature * n_tag].reshape(n_feature, n_tag)[used]
-    bits, inverse = np.unique(node_w.view(np.uint64).ravel(), return_inverse=True)  # bit-exact distinct values
+    bits, inverse = np.unique(
+        node_w.view(np.uint64).ravel(), return_inverse=True
+    )  # bit-exact distinct values
     code_type = np.uint16 if len(bits) <= 1 << 16 else np.uint32
     codes = inverse.reshape(node_w.shape).astype(code_type)
     values = bits.view(np.float64)

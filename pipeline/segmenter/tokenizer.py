@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example, validate_examples
-from spacy.util import DummyTokenizer, ensure_path, from_bytes, from_disk, registry, to_bytes, to_disk
+from spacy.util import DummyTokenizer, from_bytes, from_disk, registry, to_bytes, to_disk
 from spacy.vocab import Vocab
 
 from pipeline.segmenter.compact import CompactModel, is_compact
@@ -115,7 +115,7 @@ class PkusegTokenizer(DummyTokenizer):
         return {"segmenter": "pkuseg", "initialized": self.segmenter is not None}
 
     def to_disk(self, path: str | Path, **kwargs: Any) -> None:
-        path = ensure_path(path)
+        path = Path(path)
         seg = self.segmenter
         serializers: dict[str, Callable[[Path], Any]] = {"cfg": lambda p: srsly.write_json(p, self._cfg())}
         if seg is not None:
@@ -126,7 +126,7 @@ class PkusegTokenizer(DummyTokenizer):
         to_disk(path, serializers, [])
 
     def from_disk(self, path: str | Path, **kwargs: Any) -> "PkusegTokenizer":
-        path = ensure_path(path)
+        path = Path(path)
         data: dict[str, Any] = {}
         deserializers: dict[str, Callable[[Path], Any]] = {
             "cfg": lambda p: data.update(cfg=srsly.read_json(p)),
