@@ -1,5 +1,7 @@
 """Type stub of the compiled core (``_core.pyx``)."""
 
+from typing import Any
+
 import numpy as np
 
 KINDS: dict[str, int]
@@ -18,21 +20,7 @@ class UserTrie:
 
 class Core:
     user: UserTrie
-    def __init__(
-        self,
-        features: np.ndarray,
-        words: np.ndarray,
-        dictionary: np.ndarray,
-        codes: np.ndarray,
-        values: np.ndarray,
-        transitions: np.ndarray,
-        begins: list[bool],
-        classes: np.ndarray,
-        start_row: int,
-        empty_word: int,
-        ww_noword: bool,
-        postprocess: bool,
-    ) -> None: ...
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None: ...
     def cut(self, text: str) -> list[str]: ...
     def spans(self, text: str) -> list[tuple[int, int]]: ...
     def words_and_spaces(self, text: str) -> tuple[list[str], list[bool]]: ...

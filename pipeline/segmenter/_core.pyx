@@ -15,7 +15,7 @@ Everything here mirrors spacy-pkuseg 1.x (``pkuseg.cut`` → ``Preprocesser.solv
 
 cimport cython
 from cpython.unicode cimport Py_UNICODE_ISSPACE
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memmove
 
@@ -228,15 +228,43 @@ cdef inline uint32_t window(const uint32_t* win, Py_ssize_t start, Py_ssize_t le
     return win[start * N_WIN + length - WORD_MIN]
 
 
+cdef const uint64_t* table_ptr(object array, str name, uint64_t* mask) except NULL:
+    cdef const uint64_t[:, ::1] t = array
+    if t.shape[0] < 1 or t.shape[0] & (t.shape[0] - 1) or t.shape[1] != 2:
+        raise ValueError(f"{name}: a table must be uint64[2**k, 2]")
+    mask[0] = t.shape[0] - 1
+    return &t[0, 0]
+
+
+cdef const int32_t* rows_ptr(object array, str name, Py_ssize_t width) except NULL:
+    cdef const int32_t[:, ::1] r = array
+    if r.shape[1] != width or r.shape[0] < 1:
+        raise ValueError(f"{name}: must be int32[n >= 1, {width}]")
+    return &r[0, 0]
+
+
 @cython.final
 cdef class Core:
-    """The segmenter over a compact model's arrays (kept alive here; they may be memory-mapped)."""
+    """The segmenter over a compact model's arrays (kept alive here; they may be memory-mapped).
+
+    Per position the feature rows come from: ``chars`` (a symbol → its row of the 5 one-character kinds),
+    ``pairs`` (two symbols → the 3 two-character kinds), ``word_rows`` (a window word's ``w-1.``/``w1.``) and
+    ``features`` (``ww.l.``/``ww.r.`` keys); a symbol's or pair's row is looked up once per position.
+    """
 
     cdef object _keep
-    cdef const uint64_t* feat
-    cdef uint64_t feat_mask
+    cdef const uint64_t* chars
+    cdef uint64_t chars_mask
+    cdef const int32_t* char_rows
+    cdef const uint64_t* pairs
+    cdef uint64_t pairs_mask
+    cdef const int32_t* pair_rows
     cdef const uint64_t* words
     cdef uint64_t words_mask
+    cdef const int32_t* word_rows
+    cdef Py_ssize_t n_word_rows
+    cdef const uint64_t* feat
+    cdef uint64_t feat_mask
     cdef const uint64_t* dic
     cdef uint64_t dic_mask
     cdef const uint16_t* codes16
@@ -246,7 +274,7 @@ cdef class Core:
     cdef double trans[MAX_TAGS * MAX_TAGS]
     cdef uint8_t begins[MAX_TAGS]
     cdef int T
-    cdef int64_t start_row
+    cdef int32_t start_row
     cdef uint32_t empty_word
     cdef bint ww_noword
     cdef bint postprocess
@@ -256,49 +284,52 @@ cdef class Core:
     cdef uint32_t* cps
     cdef uint32_t* sym
     cdef uint32_t* win
+    cdef int32_t* cid
+    cdef int32_t* pid
+    cdef int32_t* depth
+    cdef uint32_t* flags
     cdef uint8_t* back
     cdef uint8_t* tags
     cdef int64_t* starts
     cdef int64_t* ends
     cdef Py_ssize_t nw
+    cdef Py_ssize_t seg_end
 
-    def __init__(self, features, words, dictionary, codes, values, transitions, begins, classes,
-                 int start_row, int empty_word, bint ww_noword, bint postprocess):
-        cdef const uint64_t[:, ::1] f = features
-        cdef const uint64_t[:, ::1] w = words
-        cdef const uint64_t[:, ::1] d = dictionary
-        cdef const double[::1] v = values
-        cdef const double[:, ::1] tr = transitions
-        cdef const uint8_t[::1] cl = classes
+    def __init__(self, dict arrays, dict meta):
+        cdef const double[::1] v = arrays["values"]
+        cdef const double[:, ::1] tr = arrays["transitions"]
+        cdef const uint8_t[::1] cl = arrays["classes"]
         cdef const uint16_t[:, ::1] c16
         cdef const uint32_t[:, ::1] c32
         cdef int T = tr.shape[0], s, y
+        begins = meta["begins"]
         if not (0 < T <= MAX_TAGS) or tr.shape[1] != T or len(begins) != T:
             raise ValueError("bad transition matrix or tag flags")
-        for name, table in (("features", f), ("words", w), ("dictionary", d)):
-            if table.shape[0] < 1 or table.shape[0] & (table.shape[0] - 1) or table.shape[1] != 2:
-                raise ValueError(f"{name}: a table must be uint64[2**k, 2]")
         if cl.shape[0] != 0x10000:
             raise ValueError("classes must cover the BMP (65,536 entries)")
-        if codes.shape[1] != T:
+        self.chars = table_ptr(arrays["chars"], "chars", &self.chars_mask)
+        self.pairs = table_ptr(arrays["pairs"], "pairs", &self.pairs_mask)
+        self.words = table_ptr(arrays["words"], "words", &self.words_mask)
+        self.feat = table_ptr(arrays["features"], "features", &self.feat_mask)
+        self.dic = table_ptr(arrays["dictionary"], "dictionary", &self.dic_mask)
+        self.char_rows = rows_ptr(arrays["char_rows"], "char_rows", 5)
+        self.pair_rows = rows_ptr(arrays["pair_rows"], "pair_rows", 3)
+        self.word_rows = rows_ptr(arrays["word_rows"], "word_rows", 2)
+        self.n_word_rows = arrays["word_rows"].shape[0]
+        codes = arrays["codes"]
+        if codes.ndim != 2 or codes.shape[1] != T or codes.shape[0] < 1:
             raise ValueError("codes must have one column per tag")
         self.codes16 = NULL
         self.codes32 = NULL
         if codes.dtype == np.uint16:
             c16 = codes
-            self.codes16 = &c16[0, 0] if c16.shape[0] else NULL
+            self.codes16 = &c16[0, 0]
         elif codes.dtype == np.uint32:
             c32 = codes
-            self.codes32 = &c32[0, 0] if c32.shape[0] else NULL
+            self.codes32 = &c32[0, 0]
         else:
             raise ValueError("codes must be uint16 or uint32")
-        self._keep = (features, words, dictionary, codes, values, classes)
-        self.feat = &f[0, 0]
-        self.feat_mask = f.shape[0] - 1
-        self.words = &w[0, 0]
-        self.words_mask = w.shape[0] - 1
-        self.dic = &d[0, 0]
-        self.dic_mask = d.shape[0] - 1
+        self._keep = dict(arrays)
         self.values = &v[0]
         self.classes = &cl[0]
         self.T = T
@@ -306,21 +337,20 @@ cdef class Core:
             self.begins[s] = 1 if begins[s] else 0
             for y in range(T):
                 self.trans[s * T + y] = tr[s, y]
-        self.start_row = start_row
-        self.empty_word = <uint32_t>empty_word
-        self.ww_noword = ww_noword
-        self.postprocess = postprocess
+        self.start_row = meta["start_row"]
+        self.empty_word = <uint32_t>meta["empty_word"]
+        if self.empty_word != NOWORD_ID and self.empty_word >= self.n_word_rows:
+            raise ValueError("word_rows must cover the empty word")
+        self.ww_noword = meta["ww_noword"]
+        self.postprocess = meta["postprocess"]
         self.user = UserTrie()
 
     def __cinit__(self):
         self.cap = 0
-        self.cps = NULL
-        self.sym = NULL
-        self.win = NULL
-        self.back = NULL
-        self.tags = NULL
-        self.starts = NULL
-        self.ends = NULL
+        self.cps = self.sym = self.win = self.flags = NULL
+        self.cid = self.pid = self.depth = NULL
+        self.back = self.tags = NULL
+        self.starts = self.ends = NULL
 
     def __dealloc__(self):
         self._release()
@@ -329,11 +359,16 @@ cdef class Core:
         free(self.cps)
         free(self.sym)
         free(self.win)
+        free(self.cid)
+        free(self.pid)
+        free(self.depth)
+        free(self.flags)
         free(self.back)
         free(self.tags)
         free(self.starts)
         free(self.ends)
-        self.cps = self.sym = self.win = NULL
+        self.cps = self.sym = self.win = self.flags = NULL
+        self.cid = self.pid = self.depth = NULL
         self.back = self.tags = NULL
         self.starts = self.ends = NULL
         self.cap = 0
@@ -346,94 +381,117 @@ cdef class Core:
         self.cps = <uint32_t*>malloc(cap * sizeof(uint32_t))
         self.sym = <uint32_t*>malloc(cap * sizeof(uint32_t))
         self.win = <uint32_t*>malloc(cap * N_WIN * sizeof(uint32_t))
+        self.cid = <int32_t*>malloc(cap * sizeof(int32_t))
+        self.pid = <int32_t*>malloc(cap * sizeof(int32_t))
+        self.depth = <int32_t*>malloc(cap * sizeof(int32_t))
+        self.flags = <uint32_t*>malloc(cap * sizeof(uint32_t))
         self.back = <uint8_t*>malloc(cap * self.T * sizeof(uint8_t))
         self.tags = <uint8_t*>malloc(cap * sizeof(uint8_t))
         self.starts = <int64_t*>malloc(cap * sizeof(int64_t))
         self.ends = <int64_t*>malloc(cap * sizeof(int64_t))
-        if (self.cps == NULL or self.sym == NULL or self.win == NULL or self.back == NULL
-                or self.tags == NULL or self.starts == NULL or self.ends == NULL):
+        if (self.cps == NULL or self.sym == NULL or self.win == NULL or self.cid == NULL or self.pid == NULL
+                or self.depth == NULL or self.flags == NULL or self.back == NULL or self.tags == NULL
+                or self.starts == NULL or self.ends == NULL):
             self._release()
             raise MemoryError()
         self.cap = cap
         return 0
 
-    cdef inline int _add(self, int64_t* rows, int count, uint64_t key) noexcept nogil:
-        cdef int64_t r = lookup(self.feat, self.feat_mask, key)
-        if r >= 0:
-            rows[count] = r
+    cdef inline int _add(self, int32_t* rows, int count, int32_t row) noexcept nogil:
+        if row >= 0:
+            rows[count] = row
             return count + 1
         return count
 
-    cdef void _node_scores(self, Py_ssize_t i, Py_ssize_t n, const uint32_t* sym, const uint32_t* win,
-                           double* out) noexcept nogil:
+    cdef inline int _add_ww(self, int32_t* rows, int count, uint64_t kind, uint32_t a, uint32_t b) noexcept nogil:
+        cdef int64_t r
+        if not self.ww_noword and (a == NOWORD_ID or b == NOWORD_ID):
+            return count  # the model has no **noWord features: nothing to find
+        r = lookup(self.feat, self.feat_mask, fkey(kind, a, b))
+        if r >= 0:
+            rows[count] = <int32_t>r
+            return count + 1
+        return count
+
+    cdef inline int32_t _char_row(self, const int32_t* cid, Py_ssize_t p, int slot) noexcept nogil:
+        return -1 if cid[p] < 0 else self.char_rows[cid[p] * 5 + slot]
+
+    cdef inline int32_t _pair_row(self, const int32_t* pid, Py_ssize_t p, int slot) noexcept nogil:
+        return -1 if pid[p] < 0 else self.pair_rows[pid[p] * 3 + slot]
+
+    cdef inline int32_t _word_row(self, uint32_t word, int slot) noexcept nogil:
+        return -1 if word == NOWORD_ID else self.word_rows[word * 2 + slot]
+
+    cdef void _node_scores(self, Py_ssize_t i, Py_ssize_t n, const int32_t* cid, const int32_t* pid,
+                           const uint32_t* win, double* out) noexcept nogil:
         """The node scores of position ``i`` of a segment: spacy-pkuseg's features, summed in its order."""
-        cdef int64_t rows[MAX_FEATURES]
+        cdef int32_t rows[MAX_FEATURES]
         cdef uint32_t pre_in[N_WIN]
         cdef uint32_t post_in[N_WIN]
         cdef uint32_t pre_ex[N_WIN]
         cdef uint32_t post_ex[N_WIN]
         cdef int c = 0, k, s, T = self.T, x, y
         cdef Py_ssize_t l
-        cdef uint32_t e = self.empty_word, a, b
-        cdef double acc
-        if self.start_row >= 0:  # "$$": feature 0, always there
-            rows[c] = self.start_row
-            c += 1
-        c = self._add(rows, c, fkey(K_C, sym[i], 0))
+        cdef uint32_t e = self.empty_word, a
+        cdef const uint16_t* code16
+        cdef const uint32_t* code32
+        cdef double acc[MAX_TAGS]
+        c = self._add(rows, c, self.start_row)  # "$$": feature 0, at every position
+        c = self._add(rows, c, self._char_row(cid, i, 0))  # c.
         if i > 0:
-            c = self._add(rows, c, fkey(K_CM1, sym[i - 1], 0))
-            c = self._add(rows, c, fkey(K_CM1C, sym[i - 1], sym[i]))
+            c = self._add(rows, c, self._char_row(cid, i - 1, 1))  # c-1.
+            c = self._add(rows, c, self._pair_row(pid, i - 1, 0))  # c-1c.
         if i + 1 < n:
-            c = self._add(rows, c, fkey(K_C1, sym[i + 1], 0))
-            c = self._add(rows, c, fkey(K_CC1, sym[i], sym[i + 1]))
+            c = self._add(rows, c, self._char_row(cid, i + 1, 2))  # c1.
+            c = self._add(rows, c, self._pair_row(pid, i, 1))  # cc1.
         if i > 1:
-            c = self._add(rows, c, fkey(K_CM2, sym[i - 2], 0))
-            c = self._add(rows, c, fkey(K_CM2CM1, sym[i - 2], sym[i - 1]))
+            c = self._add(rows, c, self._char_row(cid, i - 2, 3))  # c-2.
+            c = self._add(rows, c, self._pair_row(pid, i - 2, 2))  # c-2c-1.
         if i + 2 < n:
-            c = self._add(rows, c, fkey(K_C2, sym[i + 2], 0))
-        for x in range(N_WIN):  # lengths 6 … 2: the character ends a word
+            c = self._add(rows, c, self._char_row(cid, i + 2, 4))  # c2.
+        for x in range(N_WIN):  # lengths 6 … 2: the character ends a word (w-1.)
             l = WORD_MAX - x
             a = window(win, i - l + 1, l, n, e)
             pre_in[x] = a
-            if a != NOWORD_ID:
-                c = self._add(rows, c, fkey(K_WM1, a, 0))
-        for x in range(N_WIN):  # the character starts a word
+            c = self._add(rows, c, self._word_row(a, 0))
+        for x in range(N_WIN):  # the character starts a word (w1.)
             l = WORD_MAX - x
             a = window(win, i, l, n, e)
             post_in[x] = a
-            if a != NOWORD_ID:
-                c = self._add(rows, c, fkey(K_W1, a, 0))
+            c = self._add(rows, c, self._word_row(a, 1))
         for x in range(N_WIN):
             l = WORD_MAX - x
             pre_ex[x] = window(win, i - l, l, n, e)
             post_ex[x] = window(win, i + 1, l, n, e)
         for x in range(N_WIN):
-            a = pre_ex[x]
             for y in range(N_WIN):
-                b = post_in[y]
-                if self.ww_noword or (a != NOWORD_ID and b != NOWORD_ID):
-                    c = self._add(rows, c, fkey(K_WWL, a, b))
+                c = self._add_ww(rows, c, K_WWL, pre_ex[x], post_in[y])
         for x in range(N_WIN):
-            a = pre_in[x]
             for y in range(N_WIN):
-                b = post_ex[y]
-                if self.ww_noword or (a != NOWORD_ID and b != NOWORD_ID):
-                    c = self._add(rows, c, fkey(K_WWR, a, b))
+                c = self._add_ww(rows, c, K_WWR, pre_in[x], post_ex[y])
+        # getLogYY's loop order: for each feature, for each tag (each tag's sum in feature order)
         for s in range(T):
-            acc = 0.0
-            if self.codes16 != NULL:
-                for k in range(c):
-                    acc += self.values[self.codes16[rows[k] * T + s]]
-            else:
-                for k in range(c):
-                    acc += self.values[self.codes32[rows[k] * T + s]]
-            out[s] = acc
+            acc[s] = 0.0
+        if self.codes16 != NULL:
+            for k in range(c):
+                code16 = self.codes16 + <Py_ssize_t>rows[k] * T
+                for s in range(T):
+                    acc[s] += self.values[code16[s]]
+        else:
+            for k in range(c):
+                code32 = self.codes32 + <Py_ssize_t>rows[k] * T
+                for s in range(T):
+                    acc[s] += self.values[code32[s]]
+        for s in range(T):
+            out[s] = acc[s]
 
     cdef void _plain(self, Py_ssize_t a, Py_ssize_t b) noexcept:
         """``_cut`` + ``Postprocesser`` on ``[a, b)``: appends its words to ``starts``/``ends``."""
         cdef Py_ssize_t n = b - a, p, l, i, w0 = self.nw
         cdef const uint32_t* sym = self.sym + a
         cdef uint32_t* win = self.win
+        cdef int32_t* cid = self.cid
+        cdef int32_t* pid = self.pid
         cdef uint8_t* back = self.back
         cdef uint8_t* tags = self.tags
         cdef uint64_t nd
@@ -443,8 +501,11 @@ cdef class Core:
         cdef double nxt[MAX_TAGS]
         cdef double cur[MAX_TAGS]
         cdef double best, sc, ma
-        # the words among the windows of 2 … 6 symbols
         for p in range(n):
+            # the rows of the symbol, of the pair it starts, and the words among its windows of 2 … 6 symbols
+            cid[p] = <int32_t>lookup(self.chars, self.chars_mask, sym[p])
+            pid[p] = -1 if p + 1 == n else <int32_t>lookup(self.pairs, self.pairs_mask,
+                                                           (<uint64_t>sym[p] << 29) | sym[p + 1])
             for l in range(N_WIN):
                 win[p * N_WIN + l] = NOWORD_ID
             nd = 0
@@ -458,9 +519,9 @@ cdef class Core:
                 if l >= WORD_MIN and (r >> 32) & 1:
                     win[p * N_WIN + l - WORD_MIN] = <uint32_t>nd
         # Viterbi from the last position back (run_viterbi), node scores computed on the way
-        self._node_scores(n - 1, n, sym, win, nxt)
+        self._node_scores(n - 1, n, cid, pid, win, nxt)
         for i in range(n - 2, -1, -1):
-            self._node_scores(i, n, sym, win, node)
+            self._node_scores(i, n, cid, pid, win, node)
             for y in range(T):
                 best = 0.0
                 tag = 0
@@ -492,19 +553,39 @@ cdef class Core:
             else:
                 self.ends[self.nw - 1] = a + i + 1
         if self.postprocess:
+            for p in range(a, b):
+                self.depth[p] = -1
+            self.seg_end = b
             self._post(w0)
 
     cdef int _flags(self, int64_t a, int64_t b) noexcept nogil:
-        """Post-processing dictionary flags of ``text[a:b]`` (1: common word, 2: other word, 0: none)."""
+        """Post-processing dictionary flags of ``text[a:b]`` (1: common word, 2: other word, 0: none).
+
+        The first query from ``a`` walks the trie as far as the text allows and keeps that depth and the
+        flags of the first 16 lengths, so that the 6 passes of the post-processing rarely walk again.
+        """
         cdef uint64_t nd = 0
-        cdef int64_t r = -1, k
+        cdef int64_t r = -1, k, d
+        cdef uint32_t mask = 0
+        if self.depth[a] < 0:
+            d = 0
+            for k in range(a, self.seg_end):
+                r = lookup(self.dic, self.dic_mask, (nd << 21) | self.cps[k])
+                if r < 0:
+                    break
+                nd = <uint64_t>r & PSEG_LOW32
+                d += 1
+                if d <= 16:
+                    mask |= <uint32_t>((r >> 32) & 3) << (2 * (d - 1))
+            self.depth[a] = <int32_t>d
+            self.flags[a] = mask
+        if b - a > self.depth[a]:
+            return 0
+        if b - a <= 16:
+            return (self.flags[a] >> (2 * (b - a - 1))) & 3
         for k in range(a, b):
             r = lookup(self.dic, self.dic_mask, (nd << 21) | self.cps[k])
-            if r < 0:
-                return 0
             nd = <uint64_t>r & PSEG_LOW32
-        if r < 0:
-            return 0
         return <int>((r >> 32) & 3)
 
     cdef void _post(self, Py_ssize_t w0) noexcept:

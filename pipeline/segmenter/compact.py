@@ -1,26 +1,29 @@
 """The compact form of a pkuseg model: a few numpy arrays, built once from ``features.msgpack`` + ``weights.npz``.
 
 spacy-pkuseg holds the model as Python sets and a dict of 2.6 M feature strings (~1 GB, ~7 s to load).  Here
-every feature string that spacy-pkuseg can build is encoded exactly as a 64-bit key ``kind << 58 | a << 29 | b``:
-``kind`` is the string's prefix (``c.``, ``c-1c.``, ``w1.``, ``ww.l.`` …, see ``_core.KINDS``), ``a``/``b`` are
-*symbols* (a character's code point, or ``SYMBOL_NUM``/``SYMBOL_LETTER`` for ``**Num``/``**Letter``) or *word
-ids* (the node of a unigram word in the window-word trie, ``0`` for the empty word, ``NOWORD`` for
-``**noWord``).  The encoding is one-to-one with the strings, so a lookup cannot return a wrong feature, and a
-feature string that no text can produce (a character that normalisation always replaces, a word that is not a
-window of 2 … 6 symbols) is left out.
+every feature string that spacy-pkuseg can build is parsed into an exact triple ``(kind, a, b)``: ``kind`` is
+the string's prefix (``c.``, ``c-1c.``, ``w1.``, ``ww.l.`` …, see ``_core.KINDS``), ``a``/``b`` are *symbols* (a
+character's code point, or ``SYMBOL_NUM``/``SYMBOL_LETTER`` for ``**Num``/``**Letter``) or *word ids* (the node
+of a unigram word in the window-word trie, ``0`` for the empty word, ``NOWORD`` for ``**noWord``).  The triple
+is one-to-one with the string, so a lookup cannot return a wrong feature; a feature string that no text can
+produce (a character that normalisation always replaces, a word that is not a window of 2 … 6 symbols) is left
+out.  Tables are open-addressing ``uint64[2**k, 2]`` arrays (key, value; all-ones = empty); a "row" is a
+feature's index into ``codes`` (-1: no such feature).
 
 Arrays (``<name>.npy`` in a directory, with ``meta.json``):
 
-* ``features``   uint64[2**k, 2]  open-addressing table: key → weight row
-* ``codes``      uint16[rows, n_tag] (uint32 if needed)  indexes into ``values``: the weights of a row
-* ``values``     float64[v]       the distinct weights, bit for bit (21,688 in pkuseg's default model)
-* ``transitions`` float64[n_tag, n_tag]  ``1 + w`` of the tag-to-tag weights, as spacy-pkuseg's ``getLogYY``
-* ``words``      uint64[2**k, 2]  trie of the unigram words over symbols: ``parent << 22 | symbol`` →
-  ``child | is_word << 32``
-* ``dictionary`` uint64[2**k, 2]  trie of the post-processing dictionary over code points: ``parent << 21 |
-  code point`` → ``child | flags << 32`` (1 common word, 2 other word); spaCy's ``pkuseg_user_dict="default"``
-  gives spacy-pkuseg's ``dicts/default.pkl`` as "other" words
-* ``classes``    uint8[65536]     per BMP character: 0 itself, 1 keyword (→ ``&``), 2 ``**Num``, 3 ``**Letter``
+* ``chars``      table: symbol → index into ``char_rows`` int32[n, 5] (kinds ``c.`` ``c-1.`` ``c1.`` ``c-2.`` ``c2.``)
+* ``pairs``      table: ``a << 29 | b`` → index into ``pair_rows`` int32[n, 3] (``c-1c.`` ``cc1.`` ``c-2c-1.``)
+* ``words``      trie of the unigram words over symbols: ``parent << 22 | symbol`` → ``child | is_word << 32``;
+  ``word_rows`` int32[nodes, 2]: the rows of ``w-1.`` and ``w1.`` of each node's word (node 0: the empty word)
+* ``features``   table: ``kind << 58 | a << 29 | b`` → row, for ``ww.l.``/``ww.r.`` (two word ids)
+* ``codes``      uint16[rows, n_tag] (uint32 if needed): indexes into ``values``, the weights of a row
+* ``values``     float64[v]: the distinct weights, bit for bit (21,669 in pkuseg's default model)
+* ``transitions`` float64[n_tag, n_tag]: ``1 + w`` of the tag-to-tag weights, as spacy-pkuseg's ``getLogYY``
+* ``dictionary`` trie of the post-processing dictionary over code points: ``parent << 21 | code point`` →
+  ``child | flags << 32`` (1 common word, 2 other word); spaCy's ``pkuseg_user_dict="default"`` gives
+  spacy-pkuseg's ``dicts/default.pkl`` as "other" words
+* ``classes``    uint8[65536]: per BMP character 0 itself, 1 keyword (→ ``&``), 2 ``**Num``, 3 ``**Letter``
 """
 
 from __future__ import annotations
@@ -41,8 +44,21 @@ import srsly
 from pipeline.segmenter import _core
 
 FORMAT = "pipeline-pkuseg-compact"
-VERSION = 1
-ARRAYS = ("features", "codes", "values", "transitions", "words", "dictionary", "classes")
+VERSION = 2
+ARRAYS = (
+    "chars",
+    "char_rows",
+    "pairs",
+    "pair_rows",
+    "words",
+    "word_rows",
+    "features",
+    "codes",
+    "values",
+    "transitions",
+    "dictionary",
+    "classes",
+)
 
 # spacy-pkuseg's FeatureExtractor and config (checked against the installed package by the tests)
 KEYWORDS = "-._,|/*:"
@@ -93,37 +109,36 @@ def _one_node(text: str) -> int | None:
     return nodes[0] if nodes is not None and len(nodes) == 1 else None
 
 
-def feature_keys(feature: str, word_ids: dict[str, int]) -> list[int]:
-    """Every key under which a text can produce ``feature`` (none when no text can).
+def feature_parses(feature: str, word_ids: dict[str, int]) -> list[tuple[int, int, int]]:
+    """Every ``(kind, a, b)`` from which a text produces ``feature`` (none when no text can).
 
     ``word_ids``: window words → id, with ``""`` → 0 when the empty string is a unigram (spacy-pkuseg's
     out-of-range windows are ``""``) and ``**noWord`` → ``NOWORD``.
     """
     head, _, rest = feature.partition(".")
-    key = _core.feature_key
     if head in _SINGLE:
         sym = _one_node(rest)
-        return [] if sym is None else [key(_SINGLE[head], sym, 0)]
+        return [] if sym is None else [(_SINGLE[head], sym, 0)]
     if head in _PAIR:
         parts = rest.split(".")
         if len(parts) != 2:
             return []
         a, b = _one_node(parts[0]), _one_node(parts[1])
-        return [] if a is None or b is None else [key(_PAIR[head], a, b)]
+        return [] if a is None or b is None else [(_PAIR[head], a, b)]
     if head in _WORD:
         wid = word_ids.get(rest)
-        return [] if wid is None or wid == _core.NOWORD else [key(_WORD[head], wid, 0)]
+        return [] if wid is None or wid == _core.NOWORD else [(_WORD[head], wid, 0)]
     if head == "ww":
         side, _, rest = rest.partition(".")
         if side not in _WW:
             return []
-        keys = []
+        parses = []
         for k, ch in enumerate(rest):  # every split "P*Q" with P and Q window words (or **noWord)
             if ch == "*":
                 p, q = word_ids.get(rest[:k]), word_ids.get(rest[k + 1 :])
                 if p is not None and q is not None:
-                    keys.append(key(_WW[side], p, q))
-        return keys
+                    parses.append((_WW[side], p, q))
+        return parses
     return []
 
 
@@ -135,8 +150,8 @@ def _trie_table(edges: dict[tuple[int, int], int], flags: dict[int, int], shift:
     return _core.build_table(keys, vals)
 
 
-def _word_trie(unigram: Iterable[str]) -> tuple[np.ndarray, dict[str, int]]:
-    """The trie of the words that can be a window (2 … 6 symbols) and their ids."""
+def _word_trie(unigram: Iterable[str]) -> tuple[np.ndarray, dict[str, int], int]:
+    """The trie of the words that can be a window (2 … 6 symbols), their ids and the number of nodes."""
     edges: dict[tuple[int, int], int] = {}
     ids: dict[str, int] = {}
     for word in unigram:
@@ -149,7 +164,7 @@ def _word_trie(unigram: Iterable[str]) -> tuple[np.ndarray, dict[str, int]]:
         ids[word] = node
     if len(edges) + 1 >= _MAX_ID:
         raise CompactModelError("too many unigram words for 29-bit word ids")
-    return _trie_table(edges, {node: 1 for node in ids.values()}, 22), ids
+    return _trie_table(edges, {node: 1 for node in ids.values()}, 22), ids, len(edges) + 1
 
 
 def dictionary_table(common: Iterable[str], other: Iterable[str]) -> np.ndarray:
@@ -200,21 +215,7 @@ class CompactModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def core(self) -> _core.Core:
-        a, m = self.arrays, self.meta
-        return _core.Core(
-            a["features"],
-            a["words"],
-            a["dictionary"],
-            a["codes"],
-            a["values"],
-            a["transitions"],
-            m["begins"],
-            a["classes"],
-            m["start_row"],
-            m["empty_word"],
-            m["ww_noword"],
-            m["postprocess"],
-        )
+        return _core.Core(self.arrays, self.meta)
 
     @property
     def nbytes(self) -> int:
@@ -327,7 +328,7 @@ def build(
         raise CompactModelError(f"{model_dir}: tag indices are not 0 … {n_tag - 1}")
 
     unigram = data["unigram"]
-    words, word_ids = _word_trie(unigram)
+    words, word_ids, n_nodes = _word_trie(unigram)
     has_empty = "" in set(unigram)
     lookup_ids = dict(word_ids)
     if has_empty:
@@ -335,29 +336,51 @@ def build(
     lookup_ids[NOWORD_TOKEN] = _core.NOWORD
     del data
 
-    keys: list[int] = []
-    feats: list[int] = []
-    ww_kinds = set(_WW.values())
+    # every feature's parses, routed to its table (feature indices first, rows below)
+    slot = {kind: i for i, kind in enumerate(_SINGLE.values())} | {kind: i for i, kind in enumerate(_PAIR.values())}
+    slot |= {kind: i for i, kind in enumerate(_WORD.values())}
+    chars: dict[int, list[int]] = {}
+    pairs: dict[int, list[int]] = {}
+    word_feats: dict[int, list[int]] = {}
+    ww_keys: list[int] = []
+    ww_feats: list[int] = []
     ww_noword = False
     for feature, idx in feature_to_idx.items():
-        for key in feature_keys(feature, lookup_ids):
-            keys.append(key)
-            feats.append(idx)
-            if key >> 58 in ww_kinds and (_core.NOWORD in ((key >> 29) & _core.NOWORD, key & _core.NOWORD)):
-                ww_noword = True
+        for kind, a, b in feature_parses(feature, lookup_ids):
+            if kind in _SINGLE.values():
+                chars.setdefault(a, [-1] * 5)[slot[kind]] = idx
+            elif kind in _PAIR.values():
+                pairs.setdefault(a << 29 | b, [-1] * 3)[slot[kind]] = idx
+            elif kind in _WORD.values():
+                word_feats.setdefault(a, [-1, -1])[slot[kind]] = idx
+            else:
+                ww_keys.append(_core.feature_key(kind, a, b))
+                ww_feats.append(idx)
+                ww_noword = ww_noword or _core.NOWORD in (a, b)
     del feature_to_idx
 
     # weight rows: the reachable features (and feature 0, spacy-pkuseg's "$$" added at every position)
-    used = np.unique(np.asarray([0, *feats], dtype=np.int64))
-    row_of = np.searchsorted(used, np.asarray(feats, dtype=np.int64))
+    char_idx = np.asarray(list(chars.values()), dtype=np.int64).reshape(-1, 5)
+    pair_idx = np.asarray(list(pairs.values()), dtype=np.int64).reshape(-1, 3)
+    word_idx = np.full((n_nodes, 2), -1, dtype=np.int64)
+    for node, idxs in word_feats.items():
+        word_idx[node] = idxs
+    ww_idx = np.asarray(ww_feats, dtype=np.int64)
+    all_idx = np.concatenate([[0], char_idx.ravel(), pair_idx.ravel(), word_idx.ravel(), ww_idx])
+    used = np.unique(all_idx[all_idx >= 0])
+
+    def rows(idx: np.ndarray) -> np.ndarray:
+        return np.where(idx >= 0, np.searchsorted(used, idx), -1).astype(np.int32)
+
     node_w = w[: n_feature * n_tag].reshape(n_feature, n_tag)[used]
-    bits, inverse = np.unique(
-        node_w.view(np.uint64).ravel(), return_inverse=True
-    )  # bit-exact distinct values
+    bits, inverse = np.unique(node_w.view(np.uint64).ravel(), return_inverse=True)  # bit-exact distinct values
     code_type = np.uint16 if len(bits) <= 1 << 16 else np.uint32
     codes = inverse.reshape(node_w.shape).astype(code_type)
     values = bits.view(np.float64)
-    features = _core.build_table(np.asarray(keys, dtype=np.uint64), row_of.astype(np.uint64))
+
+    def dense(keys: Iterable[int]) -> np.ndarray:
+        key_arr = np.fromiter(keys, dtype=np.uint64)
+        return _core.build_table(key_arr, np.arange(len(key_arr), dtype=np.uint64))
 
     backoff = n_feature * n_tag
     transitions = np.ones((n_tag, n_tag), dtype=np.float64)  # getLogYY: edge_score[s_pre, s] += w[...] * 1.0
@@ -372,15 +395,17 @@ def build(
         "version": VERSION,
         "tags": [idx_to_tag[i] for i in range(n_tag)],
         "begins": ["B" in idx_to_tag[i] for i in range(n_tag)],
-        "start_row": int(np.searchsorted(used, 0)),
+        "start_row": int(rows(np.asarray([0]))[0]),
         "empty_word": 0 if has_empty else _core.NOWORD,
         "ww_noword": ww_noword,
         "postprocess": bool(postprocess and (other or common)),
         "counts": {
             "model_features": n_feature,
             "features_kept": len(used),
-            "keys": len(keys),
+            "char_symbols": len(chars),
+            "char_pairs": len(pairs),
             "window_words": len(word_ids),
+            "ww_keys": len(ww_keys),
             "distinct_weights": len(values),
             "dictionary_common": len(common),
             "dictionary_other": len(other),
@@ -388,11 +413,16 @@ def build(
         "source": source_stamp(model_dir),
     }
     arrays = {
-        "features": features,
+        "chars": dense(chars),
+        "char_rows": rows(char_idx) if len(chars) else np.full((1, 5), -1, dtype=np.int32),
+        "pairs": dense(pairs),
+        "pair_rows": rows(pair_idx) if len(pairs) else np.full((1, 3), -1, dtype=np.int32),
+        "words": words,
+        "word_rows": rows(word_idx),
+        "features": _core.build_table(np.asarray(ww_keys, dtype=np.uint64), rows(ww_idx).astype(np.uint64)),
         "codes": codes,
         "values": values,
         "transitions": transitions,
-        "words": words,
         "dictionary": dictionary_table(common, other),
         "classes": char_classes(),
     }
