@@ -296,33 +296,58 @@ def test_identical_on_all_shared_texts(shared_dir, seg, ref_nlp) -> None:
 
 
 @pytest.mark.slow
-def test_feature_keys_are_the_model_features(model_dir) -> None:
-    """Decode every key of the compact table back into its feature string: each is a model feature with the
-    same weights, so no two features share a key and no key stands for a string that is not the feature."""
+def test_compact_tables_hold_exactly_the_model_features(model_dir) -> None:
+    """Decode every entry of the compact tables back into its feature string: each is a model feature with the
+    same weights bit for bit, none twice, and together (with feature 0) they are all of the model's features —
+    so no two features share a key and no key stands for a string that is not that feature."""
     import numpy as np
     import srsly
 
     model = compact.CompactModel.load(compact.ensure_compact(model_dir))
+    arrays, values = model.arrays, model.arrays["values"]
     data = srsly.read_msgpack(model_dir / "features.msgpack")
     with np.load(model_dir / "weights.npz") as npz:
         n_tag = int(npz["sizes"][0])
         w = npz["w"]
     f2i = data["feature_to_idx"]
-    words = _word_strings(model.arrays["words"])
-    table = model.arrays["features"]
-    full = table[table[:, 0] != np.uint64(compact._core.EMPTY_KEY)]
-    codes, values = model.arrays["codes"], model.arrays["values"]
-    seen = set()
-    for key, row in full.tolist():
-        feature = _decode(key, words)
+    seen: set[str] = set()
+
+    def check(feature: str, codes) -> None:
         idx = f2i[feature]
         assert feature not in seen
         seen.add(feature)
-        assert values[codes[row]].tobytes() == w[idx * n_tag : (idx + 1) * n_tag].tobytes()
-    assert len(seen) == model.meta["counts"]["keys"]
+        assert values[codes].tobytes() == w[idx * n_tag : (idx + 1) * n_tag].tobytes(), feature
+
+    singles, pairs = ["c.", "c-1.", "c1.", "c-2.", "c2."], ["c-1c.", "cc1.", "c-2c-1."]
+    for sym, j in _entries(arrays["chars"]):
+        for k, prefix in enumerate(singles):
+            if arrays["char_kinds"][j] >> k & 1:
+                check(prefix + _symbol(sym), arrays["char_codes"][j, k])
+    for key, j in _entries(arrays["pairs"]):
+        a, b = key >> 29, key & compact._core.NOWORD
+        for k, prefix in enumerate(pairs):
+            if arrays["pair_kinds"][j] >> k & 1:
+                check(f"{prefix}{_symbol(a)}.{_symbol(b)}", arrays["pair_codes"][j, k])
+    words = _word_strings(arrays["words"])
+    for node, word in words.items():
+        for k, prefix in enumerate(["w-1.", "w1."]):
+            if node < len(arrays["word_kinds"]) and arrays["word_kinds"][node] >> k & 1:
+                check(prefix + word, arrays["word_codes"][node, k])
+    for key, j in _entries(arrays["features"]):
+        kind, a, b = key >> 58, (key >> 29) & compact._core.NOWORD, key & compact._core.NOWORD
+        check(f"{_PREFIX[kind]}{words[a]}*{words[b]}", arrays["ww_codes"][j, 0])
+    feature_0 = next(f for f, i in f2i.items() if i == 0)
+    assert values[arrays["start_codes"][0, 0]].tobytes() == w[:n_tag].tobytes()
+    assert seen | {feature_0} == set(f2i)
 
 
 _PREFIX = {v: k for k, v in compact._core.KINDS.items()}
+
+
+def _entries(table) -> list[tuple[int, int]]:
+    import numpy as np
+
+    return table[table[:, 0] != np.uint64(compact._core.EMPTY_KEY)].tolist()
 
 
 def _symbol(sym: int) -> str:
@@ -331,10 +356,7 @@ def _symbol(sym: int) -> str:
 
 def _word_strings(table) -> dict[int, str]:
     """Word id → word, from the window-word trie."""
-    import numpy as np
-
-    edges = table[table[:, 0] != np.uint64(compact._core.EMPTY_KEY)].tolist()
-    parent_of = {val & 0xFFFFFFFF: (key >> 22, key & ((1 << 22) - 1)) for key, val in edges}
+    parent_of = {val & 0xFFFFFFFF: (key >> 22, key & ((1 << 22) - 1)) for key, val in _entries(table)}
 
     def spell(node: int) -> str:
         out = []
@@ -343,19 +365,7 @@ def _word_strings(table) -> dict[int, str]:
             out.append(_symbol(sym))
         return "".join(reversed(out))
 
-    words = {val & 0xFFFFFFFF: spell(val & 0xFFFFFFFF) for key, val in edges if val >> 32}
+    words = {val & 0xFFFFFFFF: spell(val & 0xFFFFFFFF) for key, val in _entries(table) if val >> 32}
     words[0] = ""
     words[compact._core.NOWORD] = "**noWord"
     return words
-
-
-def _decode(key: int, words: dict[int, str]) -> str:
-    kind, a, b = key >> 58, (key >> 29) & compact._core.NOWORD, key & compact._core.NOWORD
-    prefix = _PREFIX[kind]
-    if prefix in ("c.", "c-1.", "c1.", "c-2.", "c2."):
-        return prefix + _symbol(a)
-    if prefix in ("c-1c.", "cc1.", "c-2c-1."):
-        return f"{prefix}{_symbol(a)}.{_symbol(b)}"
-    if prefix in ("w-1.", "w1."):
-        return prefix + words[a]
-    return f"{prefix}{words[a]}*{words[b]}"

@@ -236,45 +236,55 @@ cdef const uint64_t* table_ptr(object array, str name, uint64_t* mask) except NU
     return &t[0, 0]
 
 
-cdef const int32_t* rows_ptr(object array, str name, Py_ssize_t width) except NULL:
-    cdef const int32_t[:, ::1] r = array
-    if r.shape[1] != width or r.shape[0] < 1:
-        raise ValueError(f"{name}: must be int32[n >= 1, {width}]")
-    return &r[0, 0]
+cdef const uint16_t* codes_ptr(object array, str name, Py_ssize_t kinds, Py_ssize_t T) except NULL:
+    cdef const uint16_t[:, :, ::1] c = array
+    if c.shape[0] < 1 or c.shape[1] != kinds or c.shape[2] != T:
+        raise ValueError(f"{name}: must be uint16[n >= 1, {kinds}, {T}]")
+    return &c[0, 0, 0]
+
+
+cdef const uint8_t* mask_ptr(object array, str name, Py_ssize_t n) except NULL:
+    cdef const uint8_t[::1] m = array
+    if m.shape[0] != n:
+        raise ValueError(f"{name}: must be uint8[{n}]")
+    return &m[0]
 
 
 @cython.final
 cdef class Core:
     """The segmenter over a compact model's arrays (kept alive here; they may be memory-mapped).
 
-    Per position the feature rows come from: ``chars`` (a symbol → its row of the 5 one-character kinds),
-    ``pairs`` (two symbols → the 3 two-character kinds), ``word_rows`` (a window word's ``w-1.``/``w1.``) and
-    ``features`` (``ww.l.``/``ww.r.`` keys); a symbol's or pair's row is looked up once per position.
+    Per position the features' weight codes come from: ``chars`` (a symbol → the codes of its 5
+    one-character kinds), ``pairs`` (two symbols → the 3 two-character kinds), ``word_codes`` (a window word's
+    ``w-1.``/``w1.``, by trie node) and ``features`` (``ww.l.``/``ww.r.`` keys → ``ww_codes``); a symbol or a pair
+    is looked up once per position, and the codes of one entry lie together (one cache line).
     """
 
     cdef object _keep
     cdef const uint64_t* chars
     cdef uint64_t chars_mask
-    cdef const int32_t* char_rows
+    cdef const uint16_t* char_codes
+    cdef const uint8_t* char_kinds
     cdef const uint64_t* pairs
     cdef uint64_t pairs_mask
-    cdef const int32_t* pair_rows
+    cdef const uint16_t* pair_codes
+    cdef const uint8_t* pair_kinds
     cdef const uint64_t* words
     cdef uint64_t words_mask
-    cdef const int32_t* word_rows
-    cdef Py_ssize_t n_word_rows
+    cdef const uint16_t* word_codes
+    cdef const uint8_t* word_kinds
+    cdef Py_ssize_t n_word_nodes
     cdef const uint64_t* feat
     cdef uint64_t feat_mask
+    cdef const uint16_t* ww_codes
+    cdef const uint16_t* start_codes
     cdef const uint64_t* dic
     cdef uint64_t dic_mask
-    cdef const uint16_t* codes16
-    cdef const uint32_t* codes32
     cdef const double* values
     cdef const uint8_t* classes
     cdef double trans[MAX_TAGS * MAX_TAGS]
     cdef uint8_t begins[MAX_TAGS]
     cdef int T
-    cdef int32_t start_row
     cdef uint32_t empty_word
     cdef bint ww_noword
     cdef bint postprocess
@@ -299,8 +309,6 @@ cdef class Core:
         cdef const double[::1] v = arrays["values"]
         cdef const double[:, ::1] tr = arrays["transitions"]
         cdef const uint8_t[::1] cl = arrays["classes"]
-        cdef const uint16_t[:, ::1] c16
-        cdef const uint32_t[:, ::1] c32
         cdef int T = tr.shape[0], s, y
         begins = meta["begins"]
         if not (0 < T <= MAX_TAGS) or tr.shape[1] != T or len(begins) != T:
@@ -312,23 +320,17 @@ cdef class Core:
         self.words = table_ptr(arrays["words"], "words", &self.words_mask)
         self.feat = table_ptr(arrays["features"], "features", &self.feat_mask)
         self.dic = table_ptr(arrays["dictionary"], "dictionary", &self.dic_mask)
-        self.char_rows = rows_ptr(arrays["char_rows"], "char_rows", 5)
-        self.pair_rows = rows_ptr(arrays["pair_rows"], "pair_rows", 3)
-        self.word_rows = rows_ptr(arrays["word_rows"], "word_rows", 2)
-        self.n_word_rows = arrays["word_rows"].shape[0]
-        codes = arrays["codes"]
-        if codes.ndim != 2 or codes.shape[1] != T or codes.shape[0] < 1:
-            raise ValueError("codes must have one column per tag")
-        self.codes16 = NULL
-        self.codes32 = NULL
-        if codes.dtype == np.uint16:
-            c16 = codes
-            self.codes16 = &c16[0, 0]
-        elif codes.dtype == np.uint32:
-            c32 = codes
-            self.codes32 = &c32[0, 0]
-        else:
-            raise ValueError("codes must be uint16 or uint32")
+        self.char_codes = codes_ptr(arrays["char_codes"], "char_codes", 5, T)
+        self.char_kinds = mask_ptr(arrays["char_kinds"], "char_kinds", arrays["char_codes"].shape[0])
+        self.pair_codes = codes_ptr(arrays["pair_codes"], "pair_codes", 3, T)
+        self.pair_kinds = mask_ptr(arrays["pair_kinds"], "pair_kinds", arrays["pair_codes"].shape[0])
+        self.word_codes = codes_ptr(arrays["word_codes"], "word_codes", 2, T)
+        self.n_word_nodes = arrays["word_codes"].shape[0]
+        self.word_kinds = mask_ptr(arrays["word_kinds"], "word_kinds", self.n_word_nodes)
+        self.ww_codes = codes_ptr(arrays["ww_codes"], "ww_codes", 1, T)
+        self.start_codes = codes_ptr(arrays["start_codes"], "start_codes", 1, T)
+        if not meta["has_start"]:
+            self.start_codes = NULL
         self._keep = dict(arrays)
         self.values = &v[0]
         self.classes = &cl[0]
@@ -337,10 +339,9 @@ cdef class Core:
             self.begins[s] = 1 if begins[s] else 0
             for y in range(T):
                 self.trans[s * T + y] = tr[s, y]
-        self.start_row = meta["start_row"]
         self.empty_word = <uint32_t>meta["empty_word"]
-        if self.empty_word != NOWORD_ID and self.empty_word >= self.n_word_rows:
-            raise ValueError("word_rows must cover the empty word")
+        if self.empty_word != NOWORD_ID and self.empty_word >= self.n_word_nodes:
+            raise ValueError("word_codes must cover the empty word")
         self.ww_noword = meta["ww_noword"]
         self.postprocess = meta["postprocess"]
         self.user = UserTrie()
@@ -397,35 +398,40 @@ cdef class Core:
         self.cap = cap
         return 0
 
-    cdef inline int _add(self, int32_t* rows, int count, int32_t row) noexcept nogil:
-        if row >= 0:
-            rows[count] = row
+    cdef inline int _add(self, const uint16_t** rows, int count, const uint16_t* codes) noexcept nogil:
+        if codes != NULL:
+            rows[count] = codes
             return count + 1
         return count
 
-    cdef inline int _add_ww(self, int32_t* rows, int count, uint64_t kind, uint32_t a, uint32_t b) noexcept nogil:
+    cdef inline const uint16_t* _char(self, const int32_t* cid, Py_ssize_t p, int kind) noexcept nogil:
+        cdef int32_t j = cid[p]
+        if j < 0 or not (self.char_kinds[j] >> kind) & 1:
+            return NULL
+        return self.char_codes + (<Py_ssize_t>j * 5 + kind) * self.T
+
+    cdef inline const uint16_t* _pair(self, const int32_t* pid, Py_ssize_t p, int kind) noexcept nogil:
+        cdef int32_t j = pid[p]
+        if j < 0 or not (self.pair_kinds[j] >> kind) & 1:
+            return NULL
+        return self.pair_codes + (<Py_ssize_t>j * 3 + kind) * self.T
+
+    cdef inline const uint16_t* _word(self, uint32_t word, int kind) noexcept nogil:
+        if word == NOWORD_ID or not (self.word_kinds[word] >> kind) & 1:
+            return NULL
+        return self.word_codes + (<Py_ssize_t>word * 2 + kind) * self.T
+
+    cdef inline const uint16_t* _ww(self, uint64_t kind, uint32_t a, uint32_t b) noexcept nogil:
         cdef int64_t r
         if not self.ww_noword and (a == NOWORD_ID or b == NOWORD_ID):
-            return count  # the model has no **noWord features: nothing to find
+            return NULL  # the model has no **noWord features: nothing to find
         r = lookup(self.feat, self.feat_mask, fkey(kind, a, b))
-        if r >= 0:
-            rows[count] = <int32_t>r
-            return count + 1
-        return count
-
-    cdef inline int32_t _char_row(self, const int32_t* cid, Py_ssize_t p, int slot) noexcept nogil:
-        return -1 if cid[p] < 0 else self.char_rows[cid[p] * 5 + slot]
-
-    cdef inline int32_t _pair_row(self, const int32_t* pid, Py_ssize_t p, int slot) noexcept nogil:
-        return -1 if pid[p] < 0 else self.pair_rows[pid[p] * 3 + slot]
-
-    cdef inline int32_t _word_row(self, uint32_t word, int slot) noexcept nogil:
-        return -1 if word == NOWORD_ID else self.word_rows[word * 2 + slot]
+        return NULL if r < 0 else self.ww_codes + r * self.T
 
     cdef void _node_scores(self, Py_ssize_t i, Py_ssize_t n, const int32_t* cid, const int32_t* pid,
                            const uint32_t* win, double* out) noexcept nogil:
         """The node scores of position ``i`` of a segment: spacy-pkuseg's features, summed in its order."""
-        cdef int32_t rows[MAX_FEATURES]
+        cdef const uint16_t* rows[MAX_FEATURES]
         cdef uint32_t pre_in[N_WIN]
         cdef uint32_t post_in[N_WIN]
         cdef uint32_t pre_ex[N_WIN]
@@ -433,55 +439,48 @@ cdef class Core:
         cdef int c = 0, k, s, T = self.T, x, y
         cdef Py_ssize_t l
         cdef uint32_t e = self.empty_word, a
-        cdef const uint16_t* code16
-        cdef const uint32_t* code32
+        cdef const uint16_t* codes
         cdef double acc[MAX_TAGS]
-        c = self._add(rows, c, self.start_row)  # "$$": feature 0, at every position
-        c = self._add(rows, c, self._char_row(cid, i, 0))  # c.
+        c = self._add(rows, c, self.start_codes)  # "$$": feature 0, at every position
+        c = self._add(rows, c, self._char(cid, i, 0))  # c.
         if i > 0:
-            c = self._add(rows, c, self._char_row(cid, i - 1, 1))  # c-1.
-            c = self._add(rows, c, self._pair_row(pid, i - 1, 0))  # c-1c.
+            c = self._add(rows, c, self._char(cid, i - 1, 1))  # c-1.
+            c = self._add(rows, c, self._pair(pid, i - 1, 0))  # c-1c.
         if i + 1 < n:
-            c = self._add(rows, c, self._char_row(cid, i + 1, 2))  # c1.
-            c = self._add(rows, c, self._pair_row(pid, i, 1))  # cc1.
+            c = self._add(rows, c, self._char(cid, i + 1, 2))  # c1.
+            c = self._add(rows, c, self._pair(pid, i, 1))  # cc1.
         if i > 1:
-            c = self._add(rows, c, self._char_row(cid, i - 2, 3))  # c-2.
-            c = self._add(rows, c, self._pair_row(pid, i - 2, 2))  # c-2c-1.
+            c = self._add(rows, c, self._char(cid, i - 2, 3))  # c-2.
+            c = self._add(rows, c, self._pair(pid, i - 2, 2))  # c-2c-1.
         if i + 2 < n:
-            c = self._add(rows, c, self._char_row(cid, i + 2, 4))  # c2.
+            c = self._add(rows, c, self._char(cid, i + 2, 4))  # c2.
         for x in range(N_WIN):  # lengths 6 … 2: the character ends a word (w-1.)
             l = WORD_MAX - x
             a = window(win, i - l + 1, l, n, e)
             pre_in[x] = a
-            c = self._add(rows, c, self._word_row(a, 0))
+            c = self._add(rows, c, self._word(a, 0))
         for x in range(N_WIN):  # the character starts a word (w1.)
             l = WORD_MAX - x
             a = window(win, i, l, n, e)
             post_in[x] = a
-            c = self._add(rows, c, self._word_row(a, 1))
+            c = self._add(rows, c, self._word(a, 1))
         for x in range(N_WIN):
             l = WORD_MAX - x
             pre_ex[x] = window(win, i - l, l, n, e)
             post_ex[x] = window(win, i + 1, l, n, e)
         for x in range(N_WIN):
             for y in range(N_WIN):
-                c = self._add_ww(rows, c, K_WWL, pre_ex[x], post_in[y])
+                c = self._add(rows, c, self._ww(K_WWL, pre_ex[x], post_in[y]))
         for x in range(N_WIN):
             for y in range(N_WIN):
-                c = self._add_ww(rows, c, K_WWR, pre_in[x], post_ex[y])
+                c = self._add(rows, c, self._ww(K_WWR, pre_in[x], post_ex[y]))
         # getLogYY's loop order: for each feature, for each tag (each tag's sum in feature order)
         for s in range(T):
             acc[s] = 0.0
-        if self.codes16 != NULL:
-            for k in range(c):
-                code16 = self.codes16 + <Py_ssize_t>rows[k] * T
-                for s in range(T):
-                    acc[s] += self.values[code16[s]]
-        else:
-            for k in range(c):
-                code32 = self.codes32 + <Py_ssize_t>rows[k] * T
-                for s in range(T):
-                    acc[s] += self.values[code32[s]]
+        for k in range(c):
+            codes = rows[k]
+            for s in range(T):
+                acc[s] += self.values[codes[s]]
         for s in range(T):
             out[s] = acc[s]
 

@@ -7,19 +7,20 @@ character's code point, or ``SYMBOL_NUM``/``SYMBOL_LETTER`` for ``**Num``/``**Le
 of a unigram word in the window-word trie, ``0`` for the empty word, ``NOWORD`` for ``**noWord``).  The triple
 is one-to-one with the string, so a lookup cannot return a wrong feature; a feature string that no text can
 produce (a character that normalisation always replaces, a word that is not a window of 2 … 6 symbols) is left
-out.  Tables are open-addressing ``uint64[2**k, 2]`` arrays (key, value; all-ones = empty); a "row" is a
-feature's index into ``codes`` (-1: no such feature).
+out.  Tables are open-addressing ``uint64[2**k, 2]`` arrays (key, value; all-ones = empty).
 
-Arrays (``<name>.npy`` in a directory, with ``meta.json``):
+Arrays (``<name>.npy`` in a directory, with ``meta.json``); "codes" are uint16 indexes into ``values``, the
+model's distinct weights bit for bit (21,669 in pkuseg's default model), ``n_tag`` per feature; "kinds" masks
+say which kinds of an entry the model has:
 
-* ``chars``      table: symbol → index into ``char_rows`` int32[n, 5] (kinds ``c.`` ``c-1.`` ``c1.`` ``c-2.`` ``c2.``)
-* ``pairs``      table: ``a << 29 | b`` → index into ``pair_rows`` int32[n, 3] (``c-1c.`` ``cc1.`` ``c-2c-1.``)
+* ``chars``      table: symbol → index into ``char_codes`` [n, 5, n_tag] (kinds ``c.`` ``c-1.`` ``c1.`` ``c-2.`` ``c2.``)
+* ``pairs``      table: ``a << 29 | b`` → index into ``pair_codes`` [n, 3, n_tag] (``c-1c.`` ``cc1.`` ``c-2c-1.``)
 * ``words``      trie of the unigram words over symbols: ``parent << 22 | symbol`` → ``child | is_word << 32``;
-  ``word_rows`` int32[nodes, 2]: the rows of ``w-1.`` and ``w1.`` of each node's word (node 0: the empty word)
-* ``features``   table: ``kind << 58 | a << 29 | b`` → row, for ``ww.l.``/``ww.r.`` (two word ids)
-* ``codes``      uint16[rows, n_tag] (uint32 if needed): indexes into ``values``, the weights of a row
-* ``values``     float64[v]: the distinct weights, bit for bit (21,669 in pkuseg's default model)
-* ``transitions`` float64[n_tag, n_tag]: ``1 + w`` of the tag-to-tag weights, as spacy-pkuseg's ``getLogYY``
+  ``word_codes`` [nodes, 2, n_tag]: ``w-1.`` and ``w1.`` of each node's word (node 0: the empty word)
+* ``features``   table: ``kind << 58 | a << 29 | b`` → index into ``ww_codes`` [n, 1, n_tag] (``ww.l.``/``ww.r.``)
+* ``start_codes`` [1, 1, n_tag]: feature 0, which spacy-pkuseg adds at every position
+* ``values``     float64[v]; ``transitions`` float64[n_tag, n_tag]: ``1 + w`` of the tag-to-tag weights, as
+  spacy-pkuseg's ``getLogYY``
 * ``dictionary`` trie of the post-processing dictionary over code points: ``parent << 21 | code point`` →
   ``child | flags << 32`` (1 common word, 2 other word); spaCy's ``pkuseg_user_dict="default"`` gives
   spacy-pkuseg's ``dicts/default.pkl`` as "other" words
@@ -44,16 +45,20 @@ import srsly
 from pipeline.segmenter import _core
 
 FORMAT = "pipeline-pkuseg-compact"
-VERSION = 2
+VERSION = 3
 ARRAYS = (
     "chars",
-    "char_rows",
+    "char_codes",
+    "char_kinds",
     "pairs",
-    "pair_rows",
+    "pair_codes",
+    "pair_kinds",
     "words",
-    "word_rows",
+    "word_codes",
+    "word_kinds",
     "features",
-    "codes",
+    "ww_codes",
+    "start_codes",
     "values",
     "transitions",
     "dictionary",
@@ -336,8 +341,10 @@ def build(
     lookup_ids[NOWORD_TOKEN] = _core.NOWORD
     del data
 
-    # every feature's parses, routed to its table (feature indices first, rows below)
-    slot = {kind: i for i, kind in enumerate(_SINGLE.values())} | {kind: i for i, kind in enumerate(_PAIR.values())}
+    # every feature's parses, routed to its table (feature indices first, codes below)
+    slot = {kind: i for i, kind in enumerate(_SINGLE.values())} | {
+        kind: i for i, kind in enumerate(_PAIR.values())
+    }
     slot |= {kind: i for i, kind in enumerate(_WORD.values())}
     chars: dict[int, list[int]] = {}
     pairs: dict[int, list[int]] = {}
@@ -359,24 +366,32 @@ def build(
                 ww_noword = ww_noword or _core.NOWORD in (a, b)
     del feature_to_idx
 
-    # weight rows: the reachable features (and feature 0, spacy-pkuseg's "$$" added at every position)
-    char_idx = np.asarray(list(chars.values()), dtype=np.int64).reshape(-1, 5)
-    pair_idx = np.asarray(list(pairs.values()), dtype=np.int64).reshape(-1, 3)
+    # the distinct weights, bit for bit, and every feature's codes into them
+    node_w = w[: n_feature * n_tag].reshape(n_feature, n_tag)
+    bits, inverse = np.unique(node_w.view(np.uint64).ravel(), return_inverse=True)
+    if len(bits) > 1 << 16:
+        raise CompactModelError(f"{model_dir}: {len(bits):,} distinct weights, more than uint16 codes hold")
+    codes = inverse.reshape(n_feature, n_tag).astype(np.uint16)
+    values = bits.view(np.float64)
+
+    def gather(idx: list[list[int]] | np.ndarray, kinds: int) -> tuple[np.ndarray, np.ndarray]:
+        """The codes ``[n, kinds, n_tag]`` of feature indices ``[n, kinds]`` (-1: none) and a bit mask of kinds."""
+        arr = np.asarray(idx, dtype=np.int64).reshape(-1, kinds)
+        if not len(arr):
+            arr = np.full((1, kinds), -1, dtype=np.int64)
+        present = arr >= 0
+        mask = (present * (1 << np.arange(kinds))).sum(axis=1).astype(np.uint8)
+        return np.ascontiguousarray(codes[np.where(present, arr, 0)]), mask
+
+    char_codes, char_kinds = gather(list(chars.values()), 5)
+    pair_codes, pair_kinds = gather(list(pairs.values()), 3)
     word_idx = np.full((n_nodes, 2), -1, dtype=np.int64)
     for node, idxs in word_feats.items():
         word_idx[node] = idxs
-    ww_idx = np.asarray(ww_feats, dtype=np.int64)
-    all_idx = np.concatenate([[0], char_idx.ravel(), pair_idx.ravel(), word_idx.ravel(), ww_idx])
-    used = np.unique(all_idx[all_idx >= 0])
-
-    def rows(idx: np.ndarray) -> np.ndarray:
-        return np.where(idx >= 0, np.searchsorted(used, idx), -1).astype(np.int32)
-
-    node_w = w[: n_feature * n_tag].reshape(n_feature, n_tag)[used]
-    bits, inverse = np.unique(node_w.view(np.uint64).ravel(), return_inverse=True)  # bit-exact distinct values
-    code_type = np.uint16 if len(bits) <= 1 << 16 else np.uint32
-    codes = inverse.reshape(node_w.shape).astype(code_type)
-    values = bits.view(np.float64)
+    word_codes, word_kinds = gather(word_idx, 2)
+    ww_codes, _ = gather(np.asarray(ww_feats, dtype=np.int64).reshape(-1, 1), 1)
+    reachable = {i for v in (*chars.values(), *pairs.values(), *word_feats.values()) for i in v if i >= 0}
+    reachable.update(ww_feats)
 
     def dense(keys: Iterable[int]) -> np.ndarray:
         key_arr = np.fromiter(keys, dtype=np.uint64)
@@ -395,13 +410,13 @@ def build(
         "version": VERSION,
         "tags": [idx_to_tag[i] for i in range(n_tag)],
         "begins": ["B" in idx_to_tag[i] for i in range(n_tag)],
-        "start_row": int(rows(np.asarray([0]))[0]),
+        "has_start": n_feature > 0,
         "empty_word": 0 if has_empty else _core.NOWORD,
         "ww_noword": ww_noword,
         "postprocess": bool(postprocess and (other or common)),
         "counts": {
             "model_features": n_feature,
-            "features_kept": len(used),
+            "features_reachable": len(reachable),
             "char_symbols": len(chars),
             "char_pairs": len(pairs),
             "window_words": len(word_ids),
@@ -414,13 +429,17 @@ def build(
     }
     arrays = {
         "chars": dense(chars),
-        "char_rows": rows(char_idx) if len(chars) else np.full((1, 5), -1, dtype=np.int32),
+        "char_codes": char_codes,
+        "char_kinds": char_kinds,
         "pairs": dense(pairs),
-        "pair_rows": rows(pair_idx) if len(pairs) else np.full((1, 3), -1, dtype=np.int32),
+        "pair_codes": pair_codes,
+        "pair_kinds": pair_kinds,
         "words": words,
-        "word_rows": rows(word_idx),
-        "features": _core.build_table(np.asarray(ww_keys, dtype=np.uint64), rows(ww_idx).astype(np.uint64)),
-        "codes": codes,
+        "word_codes": word_codes,
+        "word_kinds": word_kinds,
+        "features": dense(ww_keys),
+        "ww_codes": ww_codes,
+        "start_codes": np.ascontiguousarray(codes[:1].reshape(1, 1, n_tag)),
         "values": values,
         "transitions": transitions,
         "dictionary": dictionary_table(common, other),
