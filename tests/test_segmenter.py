@@ -142,6 +142,16 @@ def test_random_strings_identical(seg, ref_nlp) -> None:
         assert seg.cut(text) == ref.cut(text), text
 
 
+def test_long_dictionary_words_identical(seg, ref_nlp) -> None:
+    """The post-processing merges words into the dictionary's longest entries (> 16 characters) as well."""
+    ref = ref_nlp.tokenizer.pkuseg_seg
+    longest = sorted(compact.default_dictionary(), key=len)[-300:]
+    assert len(longest[0]) > 16
+    for word in longest:
+        for text in (word, f"在{word}的", word + word[:5]):
+            assert seg.cut(text) == ref.cut(text), text
+
+
 def test_user_words_as_spacy_pkuseg(nlps) -> None:
     ours, ref = nlps
     texts = ["东风柳汽今年增长。", "abcx abcd ab abc", "北部湾港和北部湾", "柳州市 柳州", "ab"]

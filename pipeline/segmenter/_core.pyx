@@ -582,8 +582,11 @@ cdef class Core:
             return 0
         if b - a <= 16:
             return (self.flags[a] >> (2 * (b - a - 1))) & 3
+        nd = 0  # longer: walk again
         for k in range(a, b):
             r = lookup(self.dic, self.dic_mask, (nd << 21) | self.cps[k])
+            if r < 0:
+                return 0
             nd = <uint64_t>r & PSEG_LOW32
         return <int>((r >> 32) & 3)
 
