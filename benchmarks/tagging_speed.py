@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def table(report: dict) -> str:
-    head = f"{'method':<44} {'chars/s':>10} {'load s':>7} {'run s':>7} {'peak MB':>8} {'workers MB':>10} {'loadavg':>7}"
+    head = f"{'method':<54} {'chars/s':>10} {'load s':>7} {'run s':>7} {'peak MB':>8} {'workers MB':>10} {'loadavg':>7}"
     lines = [
         f"{report['text']['chars']:,} characters in {report['text']['documents']} reports; model {report['model']}",
         head,
@@ -257,7 +257,7 @@ def table(report: dict) -> str:
     ]
     for r in report["results"]:
         lines.append(
-            f"{r['name']:<44} {r['chars_per_second']:>10,} {r['load_seconds']:>7.1f} {r['seconds']:>7.1f} "
+            f"{r['name']:<54} {r['chars_per_second']:>10,} {r['load_seconds']:>7.1f} {r['seconds']:>7.1f} "
             f"{r['peak_rss_mb']:>8.0f} {r['peak_rss_workers_mb']:>10.0f} {r['load_average_before']:>7.2f}"
         )
     lines.append("")
