@@ -4,19 +4,21 @@
 Everything here mirrors spacy-pkuseg 1.x (``pkuseg.cut`` → ``Preprocesser.solve`` → ``_cut`` →
 ``Postprocesser``) step for step, on arrays of code points instead of Python strings:
 
-* features are 64-bit integer keys ``kind << 58 | a << 29 | b`` (``a``/``b``: a character symbol or a word id),
-  an exact encoding of the feature string spacy-pkuseg would build, looked up in an open-addressing table
-  (``features``: pairs key, weight row) — a key is the string, so a lookup can never hit a wrong feature;
-* the word windows of the word features are looked up in a trie over symbols (``words``), the
-  post-processing dictionary and the user dictionary in tries over code points;
+* a feature is never a string but exact integers: a character's symbol (``chars``), a pair of symbols
+  (``pairs``), a window word's node in a trie over symbols (``words``), or a key ``kind << 58 | a << 29 | b``
+  of two word ids (``features``), looked up in open-addressing tables — an entry stands for exactly one
+  feature string, so a lookup can never hit a wrong feature (see :mod:`pipeline.segmenter.compact`);
+* the post-processing dictionary and the user dictionary are tries over code points;
 * node scores are summed in spacy-pkuseg's feature order and the Viterbi recursion is the same expression
   with the same tie-breaking, so the floating-point results, and the tags, are the same.
+
+A ``Core`` keeps work buffers and holds the GIL throughout a call: calls from several threads run one at a time.
 """
 
 cimport cython
 from cpython.unicode cimport Py_UNICODE_ISSPACE
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc
 from libc.string cimport memmove
 
 import numpy as np
@@ -288,7 +290,7 @@ cdef class Core:
     cdef uint32_t empty_word
     cdef bint ww_noword
     cdef bint postprocess
-    cdef public UserTrie user
+    cdef readonly UserTrie user
     # work buffers, grown on demand
     cdef Py_ssize_t cap
     cdef uint32_t* cps
@@ -700,6 +702,10 @@ cdef class Core:
                 i += 1
             self._piece(a, i)
         return self.nw
+
+    def reset_user_words(self) -> None:
+        """An empty user dictionary (``Preprocesser(None)``)."""
+        self.user = UserTrie()
 
     cdef void _shrink(self) noexcept:
         if self.cap > (1 << 20):  # do not keep the buffers of a huge text

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.segmenter import _core
 from pipeline.segmenter.compact import CompactModel, ensure_compact
 
 
@@ -38,7 +37,7 @@ class PkusegSegmenter:
     def update_user_dict(self, words: Iterable[str], reset: bool = False) -> None:
         """spaCy's ``pkuseg_update_user_dict``: ``Preprocesser.insert(word.strip(), "")`` for each word."""
         if reset:
-            self._core.user = _core.UserTrie()
+            self._core.reset_user_words()
             self._user_words = set()
         for word in words:
             word = word.strip()
