@@ -306,20 +306,15 @@ def test_identical_on_all_shared_texts(shared_dir, seg, ref_nlp) -> None:
 
 
 @pytest.mark.slow
-def test_compact_tables_hold_exactly_the_model_features(model_dir) -> None:
+def test_compact_tables_hold_exactly_the_model_features(model_dir, ref_nlp) -> None:
     """Decode every entry of the compact tables back into its feature string: each is a model feature with the
     same weights bit for bit, none twice, and together (with feature 0) they are all of the model's features —
     so no two features share a key and no key stands for a string that is not that feature."""
-    import numpy as np
-    import srsly
-
     model = compact.CompactModel.load(compact.ensure_compact(model_dir))
     arrays, values = model.arrays, model.arrays["values"]
-    data = srsly.read_msgpack(model_dir / "features.msgpack")
-    with np.load(model_dir / "weights.npz") as npz:
-        n_tag = int(npz["sizes"][0])
-        w = npz["w"]
-    f2i = data["feature_to_idx"]
+    reference = ref_nlp.tokenizer.pkuseg_seg  # spacy-pkuseg's own reading of the model files
+    n_tag, w = reference.model.n_tag, reference.model.w
+    f2i = reference.feature_extractor.feature_to_idx
     seen: set[str] = set()
 
     def check(feature: str, codes) -> None:

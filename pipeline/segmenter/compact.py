@@ -466,3 +466,13 @@ def ensure_compact(model_dir: str | Path) -> Path:
         return dest
     build(model_dir).save(dest)
     return dest
+
+
+def open_compact(model_dir: str | Path, mmap: bool = True) -> CompactModel:
+    """The compact model of a pkuseg (or compact) model directory: memory-mapped from ``<model_dir>/compact``,
+    built there first if needed, or built in memory when that directory cannot be written."""
+    try:
+        path = ensure_compact(model_dir)
+    except PermissionError:
+        return build(model_dir)
+    return CompactModel.load(path, mmap=mmap)

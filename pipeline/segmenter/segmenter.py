@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.segmenter.compact import CompactModel, ensure_compact
+from pipeline.segmenter.compact import CompactModel, open_compact
 
 
 class PkusegSegmenter:
@@ -24,7 +24,7 @@ class PkusegSegmenter:
     @classmethod
     def load(cls, path: str | Path, user_words: Iterable[str] = (), mmap: bool = True) -> PkusegSegmenter:
         """From a compact model directory, or a pkuseg model directory (compacted once, next to it)."""
-        return cls(CompactModel.load(ensure_compact(path), mmap=mmap), user_words)
+        return cls(open_compact(path, mmap=mmap), user_words)
 
     def __reduce__(self):  # the compiled core does not pickle: rebuild it from the model and the words
         return (PkusegSegmenter, (self.model, self.user_words))
