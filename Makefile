@@ -8,7 +8,8 @@ CONFIG  ?= configs/ner.cfg
 
 .PHONY: setup demo test test-fast lint format train evaluate bench cv clean
 
-$(BIN)/pipeline: pyproject.toml
+# the compiled segmenter core is rebuilt by the same editable install
+$(BIN)/pipeline: pyproject.toml setup.py pipeline/segmenter/_core.pyx
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e ".[dev,dask]"

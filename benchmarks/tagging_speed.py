@@ -9,6 +9,11 @@ load average is recorded too: on a shared machine the numbers are only comparabl
     .venv/bin/python benchmarks/tagging_speed.py                      # rules pipeline, whole file
     .venv/bin/python benchmarks/tagging_speed.py --limit-chars 200000 # quick
     .venv/bin/python benchmarks/tagging_speed.py --model training/model-best
+    .venv/bin/python benchmarks/tagging_speed.py --stages jieba,pkuseg,segmenter   # segmenters only
+
+Plain pkuseg is measured twice: spacy-pkuseg (``pkuseg``, what spaCy's ChineseTokenizer calls) and the
+project's segmenter (``segmenter``, :mod:`pipeline.segmenter`: the same model and words, compiled); both must
+give the same number of words.
 
 Writes ``benchmarks/results/tagging_speed.json`` and prints a table.
 """
@@ -131,6 +136,16 @@ def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: in
         n_words = sum(len(seg.cut(t)) for t in texts)
         done = time.perf_counter()
         extra = {"words": n_words}
+    elif stage == "segmenter":
+        sys.path.insert(0, str(ROOT))
+        from pipeline.segmenter.segmenter import PkusegSegmenter
+        from pipeline.settings import PKUSEG_DIR
+
+        segmenter = PkusegSegmenter.load(PKUSEG_DIR)  # its compact form, memory-mapped
+        loaded = time.perf_counter()
+        n_words = sum(len(segmenter.cut(t)) for t in texts)
+        done = time.perf_counter()
+        extra = {"words": n_words}
     else:
         raise SystemExit(f"unknown stage {stage}")
     seconds = done - loaded
@@ -150,6 +165,7 @@ STAGES = [
     ("components", 1, "full pipeline stage by stage, 1 process"),
     ("jieba", 1, "jieba.posseg, 1 process"),
     ("pkuseg", 1, "pkuseg segmentation only, 1 process"),
+    ("segmenter", 1, "pkuseg segmentation (project's segmenter), 1 process"),
 ]
 
 
@@ -160,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-chars", type=int, default=None, help="use only the first N characters")
     ap.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     ap.add_argument("--output", type=Path, default=DEFAULT_RESULTS)
+    ap.add_argument(
+        "--stages", help="comma-separated subset of: " + ", ".join(dict.fromkeys(s for s, _, _ in STAGES))
+    )
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
@@ -179,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
         corpus.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+        wanted = set(args.stages.split(",")) if args.stages else {s for s, _, _ in STAGES}
         for stage, processes, name in STAGES:
+            if stage not in wanted:
+                continue
             load_before = os.getloadavg()[0]
             cmd = [sys.executable, __file__, "--stage", stage, "--corpus", str(corpus), "--model", args.model]
             cmd += ["--processes", str(processes), "--batch-size", str(args.batch_size)]
@@ -193,12 +215,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {row['chars_per_second']:,} chars/s", file=sys.stderr)
 
     speed = {(r["stage"], r["processes"]): r["chars_per_second"] for r in results}
-    ratios = {
-        "pipeline_2_vs_1_process": round(speed[("pipeline", 2)] / speed[("pipeline", 1)], 2),
-        "pipeline_2_processes_vs_jieba_posseg": round(speed[("pipeline", 2)] / speed[("jieba", 1)], 2),
-        "pipeline_2_processes_vs_pkuseg_alone": round(speed[("pipeline", 2)] / speed[("pkuseg", 1)], 2),
-        "pkuseg_alone_vs_jieba_posseg": round(speed[("pkuseg", 1)] / speed[("jieba", 1)], 2),
+    pairs = {
+        "pipeline_2_vs_1_process": (("pipeline", 2), ("pipeline", 1)),
+        "pipeline_2_processes_vs_jieba_posseg": (("pipeline", 2), ("jieba", 1)),
+        "pipeline_2_processes_vs_pkuseg_alone": (("pipeline", 2), ("pkuseg", 1)),
+        "pkuseg_alone_vs_jieba_posseg": (("pkuseg", 1), ("jieba", 1)),
+        "segmenter_vs_pkuseg_alone": (("segmenter", 1), ("pkuseg", 1)),
+        "segmenter_vs_jieba_posseg": (("segmenter", 1), ("jieba", 1)),
     }
+    ratios = {k: round(speed[a] / speed[b], 2) for k, (a, b) in pairs.items() if a in speed and b in speed}
+    words = {r["stage"]: r["words"] for r in results if r["stage"] in ("pkuseg", "segmenter")}
+    if len(words) == 2 and words["pkuseg"] != words["segmenter"]:
+        raise SystemExit(f"the segmenters disagree: {words}")
     report = {
         "benchmark": "tagging_speed",
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -222,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def table(report: dict) -> str:
-    head = f"{'method':<44} {'chars/s':>10} {'load s':>7} {'run s':>7} {'peak MB':>8} {'workers MB':>10} {'loadavg':>7}"
+    head = f"{'method':<54} {'chars/s':>10} {'load s':>7} {'run s':>7} {'peak MB':>8} {'workers MB':>10} {'loadavg':>7}"
     lines = [
         f"{report['text']['chars']:,} characters in {report['text']['documents']} reports; model {report['model']}",
         head,
@@ -230,7 +258,7 @@ def table(report: dict) -> str:
     ]
     for r in report["results"]:
         lines.append(
-            f"{r['name']:<44} {r['chars_per_second']:>10,} {r['load_seconds']:>7.1f} {r['seconds']:>7.1f} "
+            f"{r['name']:<54} {r['chars_per_second']:>10,} {r['load_seconds']:>7.1f} {r['seconds']:>7.1f} "
             f"{r['peak_rss_mb']:>8.0f} {r['peak_rss_workers_mb']:>10.0f} {r['load_average_before']:>7.2f}"
         )
     lines.append("")

@@ -4,7 +4,10 @@ The ``pkuseg==0.0.25`` wheel on PyPI carries pkuseg's default model (``pkuseg/mo
 ``features.pkl`` + ``weights.npz``).  :func:`ensure_pkuseg_model` downloads the wheel with pip, checks its
 SHA-256, converts ``features.pkl`` to spacy-pkuseg's ``features.msgpack`` with an unpickler that refuses every
 class (the file holds only builtin containers), and stores both files in ``models/pkuseg/`` (outside git).
-Nothing loads that pickle at run time.  pkuseg's models are released for research use.
+Nothing loads that pickle at run time.  pkuseg's models are released for research use.  The project's own
+segmenter (:mod:`pipeline.segmenter`, the spaCy tokenizer ``pipeline.pkuseg_tokenizer.v1``) runs the model from
+a compact form built once into ``models/pkuseg/compact/``; its words are spacy-pkuseg's (see
+benchmarks/tagging_speed.py for the speed).
 
 A domain user dictionary (:class:`UserDictionary`: ORG/GPE/LOC surfaces of the training gold plus gazetteer
 names) keeps names such as 东风柳汽 whole; training writes it next to the data and the
@@ -122,26 +125,46 @@ def pkuseg_model_ready(dest: Path = PKUSEG_DIR) -> bool:
 
 
 def ensure_pkuseg_model(dest: Path = PKUSEG_DIR) -> Path:
-    """Return the converted model directory, fetching and converting it on first use."""
-    if pkuseg_model_ready(dest):
-        return dest
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = _download_wheel(Path(tmp))
-        return install_from_wheel(wheel, dest)
+    """Return the converted model directory, fetching and converting it (and compacting it) on first use."""
+    from pipeline.segmenter.compact import ensure_compact
+
+    if not pkuseg_model_ready(dest):
+        with tempfile.TemporaryDirectory() as tmp:
+            wheel = _download_wheel(Path(tmp))
+            install_from_wheel(wheel, dest)
+    ensure_compact(dest)
+    return dest
+
+
+SEGMENTERS = ("pkuseg", "char", "spacy-pkuseg")
 
 
 def make_nlp(segmenter: str = "pkuseg", user_words: Iterable[str] = (), model_dir: Path | None = None):
-    """A blank Chinese ``Language`` with the pkuseg (or per-character) tokenizer, user words added."""
-    import spacy
-    from spacy.lang.zh import ChineseTokenizer
+    """A blank Chinese ``Language`` with the pkuseg (or per-character) tokenizer, user words added.
 
+    ``pkuseg``: the project's segmenter (``pipeline.pkuseg_tokenizer.v1``); ``spacy-pkuseg``: spaCy's
+    ChineseTokenizer on spacy-pkuseg, the reference (same tokens, slower); ``char``: one token per character.
+    """
+    import spacy
+
+    if segmenter not in SEGMENTERS:
+        raise ValueError(f"unknown segmenter {segmenter!r} (one of {', '.join(SEGMENTERS)})")
     if segmenter == "char":
         return spacy.blank("zh")
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
-    tokenizer = nlp.tokenizer
-    assert isinstance(tokenizer, ChineseTokenizer)  # the zh tokenizer factory always builds one
-    model = model_dir or ensure_pkuseg_model()
-    tokenizer.initialize(pkuseg_model=str(model))
+    model = str(model_dir or ensure_pkuseg_model())
+    if segmenter == "spacy-pkuseg":
+        from spacy.lang.zh import ChineseTokenizer
+
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
+        assert isinstance(nlp.tokenizer, ChineseTokenizer)  # the zh tokenizer factory always builds one
+        nlp.tokenizer.initialize(pkuseg_model=model)
+    else:
+        from pipeline.segmenter.tokenizer import PkusegTokenizer
+
+        tok = {"@tokenizers": "pipeline.pkuseg_tokenizer.v1", "segmenter": "pkuseg"}
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": tok}})
+        assert isinstance(nlp.tokenizer, PkusegTokenizer)
+        nlp.tokenizer.initialize(pkuseg_model=model)
     add_user_words(nlp, user_words)
     return nlp
 
@@ -153,12 +176,18 @@ def add_user_words(nlp: Language, words: Iterable[str], reset: bool = False) -> 
     """
     from spacy.lang.zh import ChineseTokenizer
 
+    from pipeline.segmenter.tokenizer import PkusegTokenizer
+
     tokenizer = nlp.tokenizer
-    if not isinstance(tokenizer, ChineseTokenizer) or tokenizer.pkuseg_seg is None:
+    if isinstance(tokenizer, PkusegTokenizer):
+        ready = tokenizer.segmenter is not None
+    else:
+        ready = isinstance(tokenizer, ChineseTokenizer) and tokenizer.pkuseg_seg is not None
+    if not ready:
         return 0
     clean = sorted({w.strip() for w in words if w and w.strip()})
     if clean or reset:
-        tokenizer.pkuseg_update_user_dict(clean, reset=reset)
+        tokenizer.pkuseg_update_user_dict(clean, reset=reset)  # type: ignore[union-attr]
     return len(clean)
 
 
