@@ -34,7 +34,7 @@ def _nlp():
     from pipeline.tokenizer import make_nlp
 
     nlp = make_nlp()
-    nlp.add_pipe("place_linker")
+    nlp.add_pipe("place_linker").initialize()
     return nlp
 
 
@@ -64,7 +64,7 @@ def evaluate(docs, nlp, linker=None, show_errors: bool = False) -> dict:
                 linked += 1
             elif (doc._.place_links or {}).get(f"{ent.start_char}:{ent.end_char}"):
                 link = doc._.place_links[f"{ent.start_char}:{ent.end_char}"]
-                if link["adcode"] is None and linker._places_for(ent.text):
+                if link["adcode"] is None and linker.places_for(ent.text):
                     ambiguous += 1
                 else:
                     unknown += 1

@@ -130,6 +130,7 @@ def test_spans_are_exact_when_tokens_cross_boundaries(nlp_pkuseg, linker):
 
 def test_existing_gpe_entities_are_linked_and_never_overwritten(nlp_pkuseg):
     linker = nlp_pkuseg.create_pipe("place_linker", config={"set_ents": True})
+    linker.initialize()
     text = "柳州市工业和信息化局发布，桂产品出口美国"
     doc = nlp_pkuseg(text)
     gui = text.index("桂")

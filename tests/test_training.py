@@ -127,7 +127,15 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     assert counts["train"] + counts["tune"] + counts["dev"] == len(pieces) and counts["tune"] >= 1
     # one config: model-best is the whole pipeline, chosen by spaCy's loop on the merged doc.ents
     meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
-    assert meta["pipeline"] == ["tok2vec", "ner", "numeric_entities", "place_linker", "entity_merger"]
+    assert meta["pipeline"] == [
+        "tok2vec",
+        "ner",
+        "numeric_entities",
+        "place_linker",
+        "name_grammar",
+        "entity_merger",
+        "name_propagation",
+    ]
     assert "ents_f" in meta["performance"] and "spans_numeric_f" in meta["performance"]
     # the pkuseg user dictionary: training names (and the gazetteer) saved in the model, used when tagging
     words = (tmp_path / "model" / "corpus" / "user_words.txt").read_text(encoding="utf-8").split()
