@@ -33,7 +33,8 @@ def register_components() -> None:
     import pipeline.components.numeric
     import pipeline.components.places
     import pipeline.components.propagation
-    import pipeline.components.scoring  # noqa: F401
+    import pipeline.components.scoring
+    import pipeline.features  # noqa: F401
 
 
 def assemble(config_path: Path = RULES_CONFIG, overrides: dict | None = None) -> Language:

@@ -10,7 +10,8 @@ Policy (each step configurable in ``configs/``):
 3. Names (``doc.spans[names_key]``, the name grammar's ORG/LOC): with ``names_policy = "contain"`` a candidate
    replaces the entities it contains (the model's GPE 湖北省 inside 湖北省生态环境厅, or its cut ORG 邮政管理局
    inside 省邮政管理局) and is added where it overlaps nothing; a candidate crossing an entity's boundary is
-   dropped (the model keeps its reading).  ``"fill"`` adds candidates only where nothing overlaps; ``"off"``.
+   dropped (the model keeps its reading).  ``"override"`` replaces every (non-numeric) entity a candidate
+   overlaps; ``"fill"`` adds candidates only where nothing overlaps; ``"off"``.
 4. Places (``doc.spans[places_key]``): with ``places_policy = "fill"`` a gazetteer candidate is added only
    where it overlaps no entity at all (ORG/LOC names containing places win, rule 1 of the guidelines, so no
    stray GPE is left inside a longer name); ``"prefer"`` also replaces the model's GPE entities it overlaps (the
@@ -29,8 +30,8 @@ from pipeline import NUMERIC_LABELS
 from pipeline.spans import MODEL_KEY, NAMES_KEY, NUMERIC_KEY, PLACES_KEY
 
 POLICIES = {
-    "numeric": ("rules_first", "model_first", "off"),
-    "names": ("contain", "fill", "off"),
+    "numeric": ("rules_only", "rules_first", "model_first", "off"),
+    "names": ("contain", "override", "fill", "off"),
     "places": ("fill", "prefer", "off"),
 }
 
@@ -57,6 +58,7 @@ class EntityMerger:
         numeric_policy: str = "rules_first",
         names_policy: str = "contain",
         places_policy: str = "fill",
+        model_labels: list[str] | None = None,
         scorer: Callable | None = None,
     ):
         for kind, value in (("numeric", numeric_policy), ("names", names_policy), ("places", places_policy)):
@@ -67,16 +69,20 @@ class EntityMerger:
         self.places_key = places_key
         self.names_key = names_key
         self.names_policy = names_policy
+        self.model_labels = set(model_labels) if model_labels is not None else None
         self.model_key = model_key
         self.numeric_policy = numeric_policy
         self.places_policy = places_policy
         self.scorer = scorer
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = list(doc.ents)
-        doc.spans[self.model_key] = ents
+        doc.spans[self.model_key] = list(doc.ents)
+        ents = [e for e in doc.ents if self.model_labels is None or e.label_ in self.model_labels]
         rule_numeric = list(doc.spans[self.numeric_key]) if self.numeric_key in doc.spans else []
-        if self.numeric_policy == "rules_first":
+        if self.numeric_policy == "rules_only":
+            ents = [e for e in ents if e.label_ not in NUMERIC_LABELS]
+            ents += [r for r in rule_numeric if not any(_overlaps(r, e) for e in ents)]
+        elif self.numeric_policy == "rules_first":
             ents = [
                 e
                 for e in ents
@@ -89,7 +95,9 @@ class EntityMerger:
             for cand in doc.spans.get(self.names_key, []):
                 hit = [e for e in ents if _overlaps(cand, e)]
                 inside = [e for e in hit if cand.start_char <= e.start_char and e.end_char <= cand.end_char]
-                if not hit or (self.names_policy == "contain" and len(inside) == len(hit)):
+                if self.names_policy == "override" and not any(e.label_ in NUMERIC_LABELS for e in hit):
+                    ents = [e for e in ents if not any(e is x for x in hit)] + [cand]
+                elif not hit or (self.names_policy == "contain" and len(inside) == len(hit)):
                     ents = [e for e in ents if not any(e is x for x in inside)] + [cand]
         if self.places_policy != "off" and self.places_key in doc.spans:
             places = list(doc.spans[self.places_key])

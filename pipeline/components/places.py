@@ -321,6 +321,13 @@ def _link_dict(text: str, place: Place | None) -> dict:
     }
 
 
+def _linked(key: str, link: dict) -> Candidate:
+    """A candidate already linked (``Doc._.place_links`` entry), as context for resolving others."""
+    start, end = map(int, key.split(":"))
+    place = Place(link["name"], link["adcode"], link["level"], link["province"])
+    return Candidate(start, end, (place,), place, True)
+
+
 class PlaceLinker:
     """Propose GPE candidates for gazetteer places (``doc.spans[spans_key]``) and link GPE spans to adcodes.
 
@@ -336,10 +343,12 @@ class PlaceLinker:
         spans_key: str = PLACES_KEY,
         set_ents: bool = False,
         use_abbreviations: bool = True,
+        propose: bool = True,
         scorer: Callable | None = None,
     ):
         register_extensions()
         self.name = name
+        self.propose = propose
         self.spans_key = spans_key
         self.set_ents = set_ents
         self.use_abbreviations = use_abbreviations
@@ -377,20 +386,26 @@ class PlaceLinker:
         finder = self._ready()
         text = doc.text
         words = token_offsets(doc)
-        cands = finder.find(text, self.use_abbreviations, words)
-        offsets = {o for c in cands for o in (c.start, c.end)}
-        existing = [e for e in doc.ents if e.label_ == "GPE"]
-        extra: list[Candidate] = []
-        known = {(c.start, c.end) for c in cands}
-        for ent in existing:
-            if (ent.start_char, ent.end_char) not in known:
-                extra.append(Candidate(ent.start_char, ent.end_char, self.places_for(ent.text)))
-        every = sorted([*cands, *extra], key=lambda c: (c.start, c.end))
-        resolve(every)
         links = dict(doc._.place_links or {})
-        for c in every:
+        if self.propose:
+            cands = finder.find(text, self.use_abbreviations, words)
+            context: list[Candidate] = []
+        else:  # the links made earlier are the context of the new ones
+            cands = []
+            context = [_linked(k, v) for k, v in links.items() if v.get("adcode")]
+        offsets = {o for c in cands for o in (c.start, c.end)}
+        known = {(c.start, c.end) for c in cands} | {tuple(map(int, k.split(":"))) for k in links}
+        extra = [
+            Candidate(e.start_char, e.end_char, self.places_for(e.text))
+            for e in doc.ents
+            if e.label_ == "GPE" and (e.start_char, e.end_char) not in known
+        ]
+        resolve(sorted([*context, *cands, *extra], key=lambda c: (c.start, c.end)))
+        for c in [*cands, *extra]:
             links[link_key(c.start, c.end)] = _link_dict(text[c.start : c.end], c.chosen)
         doc._.place_links = links
+        if not self.propose:  # linking the GPE entities of other components only
+            return doc
         split_tokens_at(doc, offsets)
         found = [doc.char_span(c.start, c.end, label="GPE") for c in cands]
         spans = [s for s in found if s is not None]
@@ -454,6 +469,7 @@ class PlaceLinker:
         "spans_key": PLACES_KEY,
         "set_ents": False,
         "use_abbreviations": True,
+        "propose": True,
         "scorer": {"@scorers": "pipeline.span_group_scorer.v1", "spans_key": PLACES_KEY, "labels": ["GPE"]},
     },
     default_score_weights={
@@ -469,9 +485,19 @@ def make_place_linker(
     spans_key: str,
     set_ents: bool,
     use_abbreviations: bool,
+    propose: bool,
     scorer: Callable | None,
 ) -> PlaceLinker:
-    """GPE candidates from the gazetteer and adcode links (data loaded by ``initialize`` or ``from_disk``)."""
+    """GPE candidates from the gazetteer and adcode links (data loaded by ``initialize`` or ``from_disk``).
+
+    ``propose = false``: only link the GPE entities already in ``doc.ents`` (a second instance after the merger).
+    """
     return PlaceLinker(
-        nlp, name, spans_key=spans_key, set_ents=set_ents, use_abbreviations=use_abbreviations, scorer=scorer
+        nlp,
+        name,
+        spans_key=spans_key,
+        set_ents=set_ents,
+        use_abbreviations=use_abbreviations,
+        propose=propose,
+        scorer=scorer,
     )
