@@ -38,9 +38,12 @@ def RuleSpanFeatures(spans_keys: list[str]) -> Model[list[Doc], list[Ints2d]]:
     def forward(model: Model, docs: list[Doc], is_train: bool):
         feats = [
             model.ops.asarray2i(
-                numpy.stack([span_features(doc, key) for key in spans_keys], axis=1)
-                if len(doc)
-                else numpy.zeros((0, len(spans_keys)), dtype="uint64"),
+                cast(
+                    Ints2d,
+                    numpy.stack([span_features(doc, key) for key in spans_keys], axis=1)
+                    if len(doc)
+                    else numpy.zeros((0, len(spans_keys)), dtype="uint64"),
+                ),
                 dtype="uint64",
             )
             for doc in docs
@@ -74,10 +77,12 @@ def RuleFeatureEmbed(
     if len(rows) != len(attrs):
         raise ValueError(f"Mismatched lengths: {len(rows)} rows vs {len(attrs)} attrs")
     all_rows = [*rows, *([span_rows] * len(spans_keys))]
-    embeddings = [HashEmbed(width, n, column=i, seed=8 + i, dropout=0.0) for i, n in enumerate(all_rows)]
+    embeddings: list[Model] = [
+        HashEmbed(width, n, column=i, seed=8 + i, dropout=0.0) for i, n in enumerate(all_rows)
+    ]
     concat_size = width * (len(embeddings) + include_static_vectors)
     max_out: Model[Ragged, Ragged] = with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True))
-    features = chain(
+    features: Model = chain(
         _concat_features(FeatureExtractor(list(attrs)), RuleSpanFeatures(list(spans_keys))),
         cast(Model[list[Ints2d], Ragged], list2ragged()),
         with_array(concatenate(*embeddings)),
