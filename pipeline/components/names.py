@@ -10,7 +10,8 @@ reached a boundary within ``max_stem_unanchored`` characters and the head is a s
 有限公司); weak heads (站 港 河 科技 药业 …) need an anchor.  Generic stems (龙头企业, 该公司, 各级政府, 省级开发区) are
 not names, nor bare bodies without a level (政府, 人大: guideline rules 4 and 23).
 
-Macro-regions and other fixed LOC words (长三角, 西北地区, 黄河流域) are LOC wherever they are whole tokens.
+Macro-regions and other fixed LOC words (长三角, 西北地区, 黄河流域) are LOC, and the central bodies of the state and
+the party (国务院, 党中央, 国家发改委, 人民银行) ORG, wherever they are whole tokens.
 
 Candidates go to ``doc.spans[spans_key]``; the merger decides which reach ``doc.ents`` (they replace the model's
 entities they contain, so a place inside a longer name is not left as a stray GPE).
@@ -49,6 +50,7 @@ class NameSettings:
     loc_heads: list[str]
     weak_loc_heads: list[str]
     macro_regions: list[str]
+    national_bodies: list[str]
     level_prefixes: list[str]
     boundary_words: list[str]
     generic_stems: list[str]
@@ -106,8 +108,8 @@ class NameFinder:
         self.needs_stem = set(settings.needs_stem)
         self.generic_ends = tuple(settings.generic_ends)
         self.blocked_after = {h: tuple(ws) for h, ws in settings.blocked_after.items()}
-        self.macro = set(settings.macro_regions)
-        self.macro_lengths = sorted({len(m) for m in self.macro}, reverse=True)
+        self.lexicon = {**dict.fromkeys(settings.macro_regions, "LOC"), **dict.fromkeys(settings.national_bodies, "ORG")}
+        self.lexicon_lengths = sorted({len(m) for m in self.lexicon}, reverse=True)
 
     def _joined_mask(self, text: str) -> list[bool]:
         mask = [False] * (len(text) + 1)
@@ -149,7 +151,7 @@ class NameFinder:
                 if cand is not None:
                     found.append(cand)
                 break
-        found += self._macro_regions(text, starts, ends)
+        found += self._lexicon(text, starts, ends)
         return _longest_first(found)
 
     def _from_head(
@@ -198,10 +200,14 @@ class NameFinder:
         else:
             return None
         name, stem = text[start:e], text[start:h]
-        if name in self.not_names or stem in self.generic or stem.startswith(self.generic_starts):
-            return None
-        if stem.endswith(self.generic_ends) or text.startswith(self.blocked_after.get(head, ()), e):
-            return None  # 上市公司, 关联公司; 政府工作报告, 政府投资基金
+        if name in self.not_names or stem.endswith(self.generic_ends):
+            return None  # 人民政府 alone; 上市公司, 关联公司
+        if anchor == "none" and (
+            stem in self.generic
+            or stem.startswith(self.generic_starts)
+            or text.startswith(self.blocked_after.get(head, ()), e)
+        ):
+            return None  # 龙头企业, 该公司, 国家级开发区; 政府工作报告, 政府投资基金
         if anchor == "place" and head in self.needs_stem and any(a == start and b == h for a, b in places):
             return None  # 靖西景区: a place and a generic head
         if not stem and head not in self.coordinated:  # 市委 alone is a body (rule 20); 公司 alone is not
@@ -236,12 +242,14 @@ class NameFinder:
             return any(text.endswith(hd, 0, i) for hd in self.zone_heads + self.company_heads)
         return False
 
-    def _macro_regions(self, text: str, starts: set[int], ends: set[int]) -> list[NameCandidate]:
+    def _lexicon(self, text: str, starts: set[int], ends: set[int]) -> list[NameCandidate]:
+        """Macro-regions (LOC) and national bodies (ORG) where they are whole tokens or runs of tokens."""
         out = []
         for s in sorted(starts):
-            for length in self.macro_lengths:
-                if (s + length) in ends and text[s : s + length] in self.macro:
-                    out.append(NameCandidate(s, s + length, "LOC"))
+            for length in self.lexicon_lengths:
+                label = self.lexicon.get(text[s : s + length])
+                if label and (s + length) in ends:
+                    out.append(NameCandidate(s, s + length, label, "lexicon"))
                     break
         return out
 
