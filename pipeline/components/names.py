@@ -18,10 +18,11 @@ entities they contain, so a place inside a longer name is not left as a stray GP
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -94,7 +95,6 @@ class NameFinder:
         self.heads: dict[str, str] = {}
         for h, lab in heads:
             self.heads.setdefault(h, lab)
-        self.head_lengths = sorted({len(h) for h in self.heads}, reverse=True)
         self.weak = set(settings.weak_org_heads) | set(settings.weak_loc_heads)
         self.boundary = sorted(set(settings.boundary_words), key=len, reverse=True)
         self.levels = sorted(set(settings.level_prefixes), key=len, reverse=True)
@@ -108,8 +108,33 @@ class NameFinder:
         self.needs_stem = set(settings.needs_stem)
         self.generic_ends = tuple(settings.generic_ends)
         self.blocked_after = {h: tuple(ws) for h, ws in settings.blocked_after.items()}
-        self.lexicon = {**dict.fromkeys(settings.macro_regions, "LOC"), **dict.fromkeys(settings.national_bodies, "ORG")}
-        self.lexicon_lengths = sorted({len(m) for m in self.lexicon}, reverse=True)
+        self.lexicon = {
+            **dict.fromkeys(settings.macro_regions, "LOC"),
+            **dict.fromkeys(settings.national_bodies, "ORG"),
+        }
+        self.head_words = _Words(self.heads)
+        self.boundary_words = _Words(self.boundary)
+        self.level_words = _Words(self.levels)
+        self.stop_heads = _Words([*self.zone_heads, *self.company_heads])
+        self.lexicon_words = _Words(self.lexicon)
+
+    def _scan(self, text: str, starts: set[int]) -> "_Scan":
+        """Where the word lists match in ``text`` (one pass of each automaton)."""
+        scan = _Scan()
+        for end, w in self.head_words.iter(text):
+            e = end + 1
+            if len(w) > len(scan.heads.get(e, "")):
+                scan.heads[e] = w
+        scan.boundary_ends = {
+            end + 1 for end, w in self.boundary_words.iter(text) if end + 1 - len(w) in starts
+        }
+        scan.level_starts = {end + 1 - len(w) for end, w in self.level_words.iter(text)}
+        scan.stop_ends = {end + 1 for end, _ in self.stop_heads.iter(text)}
+        for end, w in self.lexicon_words.iter(text):
+            s = end + 1 - len(w)
+            if len(w) > len(scan.lexicon.get(s, "")):
+                scan.lexicon[s] = w
+        return scan
 
     def _joined_mask(self, text: str) -> list[bool]:
         mask = [False] * (len(text) + 1)
@@ -139,19 +164,20 @@ class NameFinder:
             for k in range(a, b):
                 no_name[k] = True
         joined = self._joined_mask(text)
+        scan = self._scan(text, starts)
         found: list[NameCandidate] = []
         for e in sorted(ends):
-            if token_at_end[e] in self.blockers:
+            head = scan.heads.get(e)
+            if head is None or token_at_end[e] in self.blockers:
                 continue
-            for length in self.head_lengths:
-                h = e - length
-                if h < 0 or text[h:e] not in self.heads:
-                    continue
-                cand = self._from_head(text, h, e, self.heads[text[h:e]], starts, places, no_name, joined)
-                if cand is not None:
-                    found.append(cand)
-                break
-        found += self._lexicon(text, starts, ends)
+            cand = self._from_head(
+                text, e - len(head), e, self.heads[head], starts, places, no_name, joined, scan
+            )
+            if cand is not None:
+                found.append(cand)
+        for s, word in scan.lexicon.items():
+            if s in starts and s + len(word) in ends:
+                found.append(NameCandidate(s, s + len(word), self.lexicon[word], "lexicon"))
         return _longest_first(found)
 
     def _from_head(
@@ -164,11 +190,12 @@ class NameFinder:
         places: list[tuple[int, int]],
         no_name: list[bool],
         joined: list[bool],
+        scan: "_Scan",
     ) -> NameCandidate | None:
         limit = self.s.max_stem[label]
         i, reached_boundary = h, False
         while i > 0 and h - i < limit:
-            if self._boundary_at(text, i, h, label, starts, no_name, joined):
+            if self._boundary_at(text, i, h, label, no_name, joined, scan):
                 reached_boundary = True
                 break
             i -= 1
@@ -183,9 +210,7 @@ class NameFinder:
         level_anchors = [
             p
             for p in range(i, h)
-            if (p in starts or p == stretch_start)
-            and p not in inside_place
-            and any(text.startswith(lv, p) for lv in self.levels)
+            if (p in starts or p == stretch_start) and p not in inside_place and p in scan.level_starts
         ]
         if label == "LOC":  # 国家级…园区, 省级开发区: levels are descriptors of zones, not their names' start
             level_anchors = []
@@ -220,9 +245,9 @@ class NameFinder:
         i: int,
         h: int,
         label: str,
-        starts: set[int],
         no_name: list[bool],
         joined: list[bool],
+        scan: "_Scan",
     ) -> bool:
         """Whether the stretch before a head (ending at ``h``) cannot extend left past ``i``."""
         ch = text[i - 1]
@@ -232,26 +257,39 @@ class NameFinder:
             return True
         if joined[i]:
             return False
-        if any(text.endswith(w, 0, i) and (i - len(w)) in starts for w in self.boundary):
+        if i in scan.boundary_ends:
             return True
         # 市委市政府: two coordinated bodies
-        if text[i - 2 : i] in self.coordinated and any(text.startswith(lv, i) for lv in self.levels):
+        if text[i - 2 : i] in self.coordinated and i in scan.level_starts:
             return True
         # 雄安新区中关村科技园: a chain of named zones is split
-        if label == "LOC" and i < h:
-            return any(text.endswith(hd, 0, i) for hd in self.zone_heads + self.company_heads)
-        return False
+        return label == "LOC" and i < h and i in scan.stop_ends
 
-    def _lexicon(self, text: str, starts: set[int], ends: set[int]) -> list[NameCandidate]:
-        """Macro-regions (LOC) and national bodies (ORG) where they are whole tokens or runs of tokens."""
-        out = []
-        for s in sorted(starts):
-            for length in self.lexicon_lengths:
-                label = self.lexicon.get(text[s : s + length])
-                if label and (s + length) in ends:
-                    out.append(NameCandidate(s, s + length, label, "lexicon"))
-                    break
-        return out
+
+@dataclass
+class _Scan:
+    """Matches of the word lists in one text: heads by end offset, boundary-word ends, level-prefix starts,
+    zone/company head ends, lexicon words by start offset."""
+
+    heads: dict[int, str] = field(default_factory=dict)
+    boundary_ends: set[int] = field(default_factory=set)
+    level_starts: set[int] = field(default_factory=set)
+    stop_ends: set[int] = field(default_factory=set)
+    lexicon: dict[int, str] = field(default_factory=dict)
+
+
+class _Words:
+    """An Aho-Corasick automaton over a word list: ``iter(text)`` yields (end index, word) of every match."""
+
+    def __init__(self, words: Iterable[str]):
+        self.auto = ahocorasick.Automaton()
+        for w in words:
+            self.auto.add_word(w, w)
+        if len(self.auto):
+            self.auto.make_automaton()
+
+    def iter(self, text: str) -> Iterable[tuple[int, str]]:
+        return self.auto.iter(text) if len(self.auto) and text else ()
 
 
 def _longest_first(cands: list[NameCandidate]) -> list[NameCandidate]:

@@ -22,6 +22,8 @@ places, then a single province-level reading (吉林 → 吉林省); otherwise t
 
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 from collections import Counter
+
+import ahocorasick
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -92,8 +94,12 @@ class PlaceFinder:
         self.s = settings
         self.gazetteer = gazetteer
         self.index = gazetteer.index
-        self.max_len = gazetteer.max_len
         self.abbrevs = gazetteer.abbreviations
+        self.automaton = ahocorasick.Automaton()
+        for name in self.index:
+            if len(name) >= 2:
+                self.automaton.add_word(name, len(name))
+        self.automaton.make_automaton()
 
     def blocked_mask(self, text: str) -> list[bool]:
         """Characters inside a blocked word (中华民族): never part of a candidate."""
@@ -113,13 +119,16 @@ class PlaceFinder:
         skipped (创新|和 → not 新和), so it does not hide a real name after it (衢江区和龙游县 → 龙游县).
         """
         crossing = _crossing_checker(words)
+        lengths_at: dict[int, list[int]] = {}
+        for end, length in self.automaton.iter(text):
+            lengths_at.setdefault(end - length + 1, []).append(length)
         out: list[Candidate] = []
         i, n = 0, len(text)
         while i < n:
             match = None
-            for length in range(min(self.max_len, n - i), 1, -1):
+            for length in sorted(lengths_at.get(i, ()), reverse=True):
                 name = text[i : i + length]
-                if name in self.index and not crossing(i, i + length, self.index[name], name):
+                if not crossing(i, i + length, self.index[name], name):
                     match = name
                     break
             if match is None or blocked[i]:

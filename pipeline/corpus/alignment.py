@@ -21,6 +21,7 @@ def split_tokens_at(doc: Doc, offsets: Iterable[int]) -> int:
     if not cuts:
         return 0
     plans: list[tuple[int, list[str]]] = []
+    text = doc.text
     for i, (start, end) in enumerate(token_offsets(doc)):
         lo = bisect.bisect_right(cuts, start)
         hi = bisect.bisect_left(cuts, end)
@@ -28,7 +29,7 @@ def split_tokens_at(doc: Doc, offsets: Iterable[int]) -> int:
             continue
         pieces, prev = [], start
         for c in [*cuts[lo:hi], end]:
-            pieces.append(doc.text[prev:c])
+            pieces.append(text[prev:c])
             prev = c
         plans.append((i, pieces))
     if not plans:
@@ -52,4 +53,5 @@ def split_tokens_at(doc: Doc, offsets: Iterable[int]) -> int:
 def token_offsets(doc: Doc) -> list[tuple[int, int]]:
     """(start, end) character offsets of every token, read from the Doc's arrays (no Token objects)."""
     arr = doc.to_array([IDX, LENGTH])
-    return [(int(a), int(a) + int(n)) for a, n in arr]
+    starts = arr[:, 0].tolist()
+    return list(zip(starts, (arr[:, 0] + arr[:, 1]).tolist(), strict=True))
