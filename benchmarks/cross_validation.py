@@ -35,6 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from pipeline import LABELS  # noqa: E402
 from pipeline.corpus.gold import GoldDoc, read_jsonl  # noqa: E402
@@ -98,6 +99,25 @@ def predict(model: Path, docs: list[GoldDoc], load: dict[str, Any]) -> tuple[dic
     return out, sum(len(d.text) for d in docs) / seconds
 
 
+def predict_untrained(kind: str, docs: list[GoldDoc]) -> tuple[dict[str, dict], float]:
+    """Predictions of a system that is not trained per fold: the rule-only pipeline or jieba.posseg."""
+    start = time.perf_counter()
+    if kind == "jieba":
+        from baselines import jieba_spans
+
+        out = {d.id: {"label": jieba_spans(d.text), "model": []} for d in docs}
+    else:
+        from pipeline.nlp import load_nlp
+
+        nlp = load_nlp("rules")
+        start = time.perf_counter()
+        out = {
+            d.id: {"label": [(e.start_char, e.end_char, e.label_) for e in doc.ents], "model": []}
+            for d, doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True)
+        }
+    return out, sum(len(d.text) for d in docs) / (time.perf_counter() - start)
+
+
 def _sd(values: list[float]) -> float:
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
@@ -113,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=None, help="the shared data directory (default: ../shared)")
     ap.add_argument("--models", type=Path, default=ROOT / "models" / "cv")
     ap.add_argument("--reuse", default=None, help="score the models of this earlier row (no training)")
+    ap.add_argument(
+        "--untrained",
+        choices=["rules", "jieba"],
+        default=None,
+        help="a row without training: the rule-only pipeline, or the jieba.posseg baseline",
+    )
     ap.add_argument("--retrain", action="store_true", help="train folds that already have a model")
     ap.add_argument("--load", action="append", default=[], help="section.key=value applied when loading")
     ap.add_argument("--output-dir", type=Path, default=RESULTS)
@@ -127,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     models = args.models / (args.reuse or args.name)
 
     def run(i: int) -> float | None:
+        if args.untrained:
+            return None
         out = models / f"fold{i}"
         out.mkdir(parents=True, exist_ok=True)
         splits = out / "splits.json"
@@ -145,18 +173,23 @@ def main(argv: list[str] | None = None) -> int:
     for i, fold in enumerate(folds):
         fold_docs = [by_id[d] for d in fold]
         fold_dir = models / f"fold{i}"
-        predicted, chars_per_second = predict(fold_dir / "model-best", fold_docs, load)
-        suffix = f"-{args.name}" if args.reuse else ""
-        with (fold_dir / f"predictions{suffix}.jsonl").open("w", encoding="utf-8") as fh:
-            for d in fold_docs:
-                row = {"id": d.id, "text": d.text, **predicted[d.id]}
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if args.untrained:
+            predicted, chars_per_second = predict_untrained(args.untrained, fold_docs)
+        else:
+            predicted, chars_per_second = predict(fold_dir / "model-best", fold_docs, load)
+            suffix = f"-{args.name}" if args.reuse else ""
+            with (fold_dir / f"predictions{suffix}.jsonl").open("w", encoding="utf-8") as fh:
+                for d in fold_docs:
+                    row = {"id": d.id, "text": d.text, **predicted[d.id]}
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         gold = set().union(*(doc_spans(d.id, d.spans) for d in fold_docs))
         preds = set().union(*(doc_spans(d, p["label"]) for d, p in predicted.items()))
         gold_all |= gold
         pred_all |= preds
         scores = score_spans(gold, preds, LABELS)
-        train_time = json.loads((fold_dir / "train_time.json").read_text())["seconds"]
+        train_time = (
+            0.0 if args.untrained else json.loads((fold_dir / "train_time.json").read_text())["seconds"]
+        )
         rows.append(
             {
                 "fold": i,
@@ -191,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         "mean_sd": {key: summary(key) for key in ["micro", *LABELS]},
         "pooled": metrics_dict(pooled),
         "train_minutes_mean": round(statistics.mean(r["train_seconds"] for r in rows) / 60, 1),
+        "untrained": args.untrained,
         "chars_per_second_mean": round(statistics.mean(r["chars_per_second"] for r in rows)),
     }
     args.output_dir.mkdir(parents=True, exist_ok=True)
