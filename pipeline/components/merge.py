@@ -131,9 +131,18 @@ class EntityMerger:
         "numeric_policy": "rules_first",
         "names_policy": "contain",
         "places_policy": "fill",
-        "scorer": {"@scorers": "pipeline.entity_scorer.v1"},
+        "scorer": {"@scorers": "pipeline.merged_entity_scorer.v1", "model_key": MODEL_KEY},
     },
-    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+    default_score_weights={
+        "ents_f": 1.0,
+        "ents_p": 0.0,
+        "ents_r": 0.0,
+        "ents_per_type": None,
+        f"spans_{MODEL_KEY}_f": 0.0,
+        f"spans_{MODEL_KEY}_p": 0.0,
+        f"spans_{MODEL_KEY}_r": 0.0,
+        f"spans_{MODEL_KEY}_per_type": None,
+    },
 )
 def make_entity_merger(
     nlp: Language,

@@ -3,6 +3,8 @@ and the reference Doc, since components split tokens): registered functions for 
 
 - ``pipeline.entity_scorer.v1``: ``doc.ents`` against the reference entities → ``ents_p/r/f``,
   ``ents_per_type`` (what ``nlp.evaluate`` and spaCy's training loop report for the whole pipeline).
+- ``pipeline.merged_entity_scorer.v1``: the same, plus the statistical model's own entities (the merger keeps them
+  in ``doc.spans[model_key]``) → ``spans_<model_key>_p/r/f``, so a training config can weigh both.
 - ``pipeline.span_group_scorer.v1``: a span group (``doc.spans[key]``) against the reference entities of the
   labels it proposes → ``spans_<key>_p/r/f``, ``spans_<key>_per_type``.
 """
@@ -66,6 +68,18 @@ def score_entities(examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]
 @registry.scorers("pipeline.entity_scorer.v1")
 def make_entity_scorer() -> Callable[..., dict[str, Any]]:
     return score_entities
+
+
+@registry.scorers("pipeline.merged_entity_scorer.v1")
+def make_merged_entity_scorer(model_key: str) -> Callable[..., dict[str, Any]]:
+    """``doc.ents`` and the model's own entities in ``doc.spans[model_key]``, both by characters."""
+
+    def score(examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        examples = list(examples)
+        model = score_char_spans(examples, lambda doc: doc.spans.get(model_key, []), f"spans_{model_key}")
+        return {**score_entities(examples), **model}
+
+    return score
 
 
 @registry.scorers("pipeline.span_group_scorer.v1")
