@@ -92,6 +92,25 @@ def measure(stage: str, corpus: Path, model: str, processes: int, batch_size: in
         done = time.perf_counter()
         assert summary.done == len(docs), summary.line()
         extra = {"entities": summary.entities, "components": nlp.pipe_names}
+    elif stage == "dask":
+        sys.path.insert(0, str(ROOT))
+        from pipeline.tagging.runner import run_tagging
+
+        loaded = time.perf_counter()  # the model loads on the workers: start-up is part of the run here
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = run_tagging(
+                [corpus],
+                Path(tmp) / "out.parquet",
+                model,
+                engine="dask",
+                n_process=processes,
+                batch_size=batch_size,
+                progress=False,
+                log=lambda msg: None,
+            )
+        done = time.perf_counter()
+        assert summary.done == len(docs), summary.line()
+        extra = {"entities": summary.entities}
     elif stage == "components":
         sys.path.insert(0, str(ROOT))
         from pipeline.nlp import load_nlp
@@ -163,6 +182,8 @@ STAGES = [
     ("pipeline", 1, "pipeline tag (full pipeline), 1 process"),
     ("pipeline", 2, "pipeline tag (full pipeline), 2 processes"),
     ("components", 1, "full pipeline stage by stage, 1 process"),
+    ("dask", 1, "pipeline tag --engine dask, 1 worker (start-up included)"),
+    ("dask", 2, "pipeline tag --engine dask, 2 workers (start-up included)"),
     ("jieba", 1, "jieba.posseg, 1 process"),
     ("pkuseg", 1, "pkuseg segmentation only, 1 process"),
     ("segmenter", 1, "pkuseg segmentation (project's segmenter), 1 process"),
@@ -217,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     speed = {(r["stage"], r["processes"]): r["chars_per_second"] for r in results}
     pairs = {
         "pipeline_2_vs_1_process": (("pipeline", 2), ("pipeline", 1)),
+        "dask_2_vs_1_worker": (("dask", 2), ("dask", 1)),
         "pipeline_2_processes_vs_jieba_posseg": (("pipeline", 2), ("jieba", 1)),
         "pipeline_2_processes_vs_pkuseg_alone": (("pipeline", 2), ("pkuseg", 1)),
         "pkuseg_alone_vs_jieba_posseg": (("pkuseg", 1), ("jieba", 1)),
