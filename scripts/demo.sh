@@ -9,7 +9,8 @@ MODEL=models/default/model-best
 mkdir -p out
 
 $BIN/pipeline corpus validate annotations/*.jsonl
-if [ ! -d "$MODEL" ]; then
+# a finished training writes train_time.json last: a model dir left by an interrupted run is trained again
+if [ ! -f models/default/train_time.json ]; then
   if [ -d "$DATA/gold" ]; then
     $BIN/pipeline train --config configs/ner.cfg --output models/default --data-dir "$DATA"
   else
