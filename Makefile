@@ -6,7 +6,7 @@ DATA    ?= ../shared
 MODEL   ?= models/default
 CONFIG  ?= configs/ner.cfg
 
-.PHONY: setup demo test test-fast lint format train evaluate bench cv clean
+.PHONY: setup demo test test-fast lint format train evaluate bench cv vectors clean
 
 # the compiled segmenter core is rebuilt by the same editable install
 $(BIN)/pipeline: pyproject.toml setup.py pipeline/segmenter/_core.pyx
@@ -52,6 +52,10 @@ bench: setup
 JOBS ?= 2
 cv: setup
 	$(BIN)/python benchmarks/cross_validation.py --config $(CONFIG) --data-dir $(DATA) --jobs $(JOBS)
+
+# static floret vectors from the public text (cached in models/vectors; `pipeline train` builds them when missing)
+vectors: setup
+	$(BIN)/python -c "from pathlib import Path; from pipeline.vectors import build_vectors; print(build_vectors(Path('$(DATA)')))"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

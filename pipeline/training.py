@@ -256,6 +256,10 @@ def train(
         from pipeline.tokenizer import ensure_pkuseg_model
 
         paths["paths.pkuseg_model"] = str(ensure_pkuseg_model())
+    if config["paths"].get("vectors"):
+        from pipeline.vectors import ensure_vectors
+
+        paths["paths.vectors"] = str(ensure_vectors(_root_path(config["paths"]["vectors"], None), ddir))
     config = Config(config).merge(Config(util.dot_to_dict(paths)))
     training_cfg = output / "training.cfg"
     config.to_disk(training_cfg)
