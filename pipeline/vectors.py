@@ -55,7 +55,9 @@ def write_segmented_text(data_dir: Path, out: Path) -> tuple[int, int]:
     return lines, words
 
 
-def build_vectors(data_dir: Path, dest: Path = VECTORS_DIR, settings: FloretSettings = FloretSettings()) -> Path:
+def build_vectors(
+    data_dir: Path, dest: Path = VECTORS_DIR, settings: FloretSettings = FloretSettings()
+) -> Path:
     """Train floret on the public text and write a spaCy vectors directory at ``dest``."""
     import floret
     import spacy
@@ -85,7 +87,8 @@ def build_vectors(data_dir: Path, dest: Path = VECTORS_DIR, settings: FloretSett
         staged = Path(tmp) / "out"
         nlp.to_disk(staged)
         (staged / "vectors_source.json").write_text(
-            json.dumps({"lines": lines, "words": words, "floret": asdict(settings)}, indent=1), encoding="utf-8"
+            json.dumps({"lines": lines, "words": words, "floret": asdict(settings)}, indent=1),
+            encoding="utf-8",
         )
         if dest.exists():
             shutil.rmtree(dest)
@@ -99,5 +102,7 @@ def ensure_vectors(dest: Path, data_dir: Path | None) -> Path:
     if (dest / "vocab" / "vectors").exists() or (dest / "vocab" / "vectors.cfg").exists():
         return dest
     if data_dir is None:
-        raise FileNotFoundError(f"vectors {dest} do not exist and the shared data directory is needed to build them")
+        raise FileNotFoundError(
+            f"vectors {dest} do not exist and the shared data directory is needed to build them"
+        )
     return build_vectors(data_dir, dest)

@@ -49,6 +49,7 @@ class NameSettings:
     org_heads: list[str]
     weak_org_heads: list[str]
     loc_heads: list[str]
+    town_heads: list[str]
     weak_loc_heads: list[str]
     macro_regions: list[str]
     national_bodies: list[str]
@@ -92,6 +93,7 @@ class NameFinder:
     def __init__(self, settings: NameSettings):
         self.s = settings
         heads = [(h, "ORG") for h in settings.org_heads] + [(h, "LOC") for h in settings.loc_heads]
+        heads += [(h, "GPE") for h in settings.town_heads]
         self.heads: dict[str, str] = {}
         for h, lab in heads:
             self.heads.setdefault(h, lab)
@@ -212,8 +214,11 @@ class NameFinder:
             for p in range(i, h)
             if (p in starts or p == stretch_start) and p not in inside_place and p in scan.level_starts
         ]
-        if label == "LOC":  # 国家级…园区, 省级开发区: levels are descriptors of zones, not their names' start
+        if label != "ORG":  # 国家级…园区, 省级开发区: levels are descriptors of zones, not their names' start
             level_anchors = []
+        if label == "GPE":  # 阳新县富池镇: a town after its county is a GPE of its own
+            place_anchors = []
+            i = max([i, *(b for a, b in places if i <= b <= h)])
         head = text[h:e]
         if i == h and head in self.coordinated:  # 市委 on its own (rule 20)
             return NameCandidate(h, e, label, "level")
