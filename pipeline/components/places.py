@@ -22,13 +22,12 @@ places, then a single province-level reading (吉林 → 吉林省); otherwise t
 
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 from collections import Counter
-
-import ahocorasick
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
