@@ -18,7 +18,7 @@ entities they contain, so a place inside a longer name is not left as a stray GP
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,35 +44,40 @@ def _is_cjk(ch: str) -> bool:
 
 @dataclass
 class NameSettings:
-    """The contents of ``names.json``."""
+    """The contents of ``names.json``: the head words and the stem limits are required; every other list may be
+    left out (empty: that rule is off), so a settings file written before a list existed still loads."""
 
     org_heads: list[str]
-    weak_org_heads: list[str]
     loc_heads: list[str]
-    town_heads: list[str]
-    weak_loc_heads: list[str]
-    macro_regions: list[str]
-    national_bodies: list[str]
-    level_prefixes: list[str]
     boundary_words: list[str]
-    generic_stems: list[str]
-    generic_starts: list[str]
-    head_blockers: list[str]
-    needs_stem: list[str]
-    generic_ends: list[str]
-    blocked_after: dict[str, list[str]]
-    not_names: list[str]
     max_stem: dict[str, int]
     max_stem_unanchored: dict[str, int]
-    joined_words: list[str]
+    town_heads: list[str] = field(default_factory=list)
+    weak_org_heads: list[str] = field(default_factory=list)
+    weak_loc_heads: list[str] = field(default_factory=list)
+    macro_regions: list[str] = field(default_factory=list)
+    national_bodies: list[str] = field(default_factory=list)
+    level_prefixes: list[str] = field(default_factory=list)
+    generic_stems: list[str] = field(default_factory=list)
+    generic_starts: list[str] = field(default_factory=list)
+    head_blockers: list[str] = field(default_factory=list)
+    needs_stem: list[str] = field(default_factory=list)
+    generic_ends: list[str] = field(default_factory=list)
+    blocked_after: dict[str, list[str]] = field(default_factory=dict)
+    not_names: list[str] = field(default_factory=list)
+    joined_words: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "NameSettings":
         data = {k: v for k, v in data.items() if k != "_comment"}
         names = {f.name for f in fields(cls)}
-        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+        required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+        unknown, missing = sorted(set(data) - names), sorted(required - set(data))
         if unknown or missing:
             raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
+        labels = set(data["max_stem"]) | set(data["max_stem_unanchored"])
+        if data.get("town_heads") and "GPE" not in labels:
+            raise ValueError(f"{source}:1: bad settings: town_heads need GPE in max_stem and max_stem_unanchored")
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,7 +199,7 @@ class NameFinder:
         joined: list[bool],
         scan: "_Scan",
     ) -> NameCandidate | None:
-        limit = self.s.max_stem[label]
+        limit = self.s.max_stem.get(label, 0)
         i, reached_boundary = h, False
         while i > 0 and h - i < limit:
             if self._boundary_at(text, i, h, label, no_name, joined, scan):
@@ -225,7 +230,7 @@ class NameFinder:
         if place_anchors or level_anchors:
             start = min(place_anchors or level_anchors)
             anchor = "place" if place_anchors else "level"
-        elif reached_boundary and 2 <= h - i <= self.s.max_stem_unanchored[label] and head not in self.weak:
+        elif reached_boundary and 2 <= h - i <= self.s.max_stem_unanchored.get(label, 0) and head not in self.weak:
             start, anchor = i, "none"
         else:
             return None
