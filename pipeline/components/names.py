@@ -77,7 +77,9 @@ class NameSettings:
             raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
         labels = set(data["max_stem"]) | set(data["max_stem_unanchored"])
         if data.get("town_heads") and "GPE" not in labels:
-            raise ValueError(f"{source}:1: bad settings: town_heads need GPE in max_stem and max_stem_unanchored")
+            raise ValueError(
+                f"{source}:1: bad settings: town_heads need GPE in max_stem and max_stem_unanchored"
+            )
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,7 +232,11 @@ class NameFinder:
         if place_anchors or level_anchors:
             start = min(place_anchors or level_anchors)
             anchor = "place" if place_anchors else "level"
-        elif reached_boundary and 2 <= h - i <= self.s.max_stem_unanchored.get(label, 0) and head not in self.weak:
+        elif (
+            reached_boundary
+            and 2 <= h - i <= self.s.max_stem_unanchored.get(label, 0)
+            and head not in self.weak
+        ):
             start, anchor = i, "none"
         else:
             return None
