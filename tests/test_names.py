@@ -6,6 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
+from pipeline.components.base import settings_from_dict
 from pipeline.components.names import NameFinder, NameSettings
 from pipeline.components.propagation import PropagationSettings, Propagator
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
@@ -93,7 +94,10 @@ def test_merger_names_policy(rules):
 
 
 def test_propagation_short_forms_and_same_surface():
-    prop = Propagator(PropagationSettings.from_dict(read_settings(None, "propagation.json")))
+    settings = settings_from_dict(
+        PropagationSettings, read_settings(None, "propagation.json"), "propagation.json"
+    )
+    prop = Propagator(settings)
     assert prop.short_forms("阳新娲石水泥有限公司", 2) == ["娲石水泥", "娲石"]
     assert prop.short_forms("吉林紫鑫药业股份有限公司", 2) == ["紫鑫药业", "紫鑫"]
     assert prop.short_forms("江西稀土冶炼公司", 2) == []  # industry words only
@@ -129,7 +133,7 @@ def test_settings_are_validated_and_saved(rules, tmp_path):
     grammar = rules.get_pipe("name_grammar")
     grammar.to_disk(tmp_path / "g")
     loaded = spacy.blank("zh").add_pipe("name_grammar").from_disk(tmp_path / "g")
-    assert loaded._ready().s == grammar._ready().s
+    assert loaded._ready() == grammar._ready() and loaded.finder.s == grammar.finder.s
     bad = tmp_path / "names.json"
     bad.write_text('{"org_heads": []}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"names.json:1: bad settings: unknown keys \[\], missing keys"):

@@ -18,20 +18,16 @@ entities they contain, so a place inside a longer name is not left as a stray GP
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import MISSING, dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example
-from spacy.util import SimpleFrozenList
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
+from pipeline.components.base import SETTINGS, RuleComponent, settings_from_dict
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
-from pipeline.resources import read_settings
 from pipeline.spans import NAMES_KEY, NUMERIC_KEY, PLACES_KEY
 
 SETTINGS_FILE = "names.json"
@@ -69,21 +65,13 @@ class NameSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "NameSettings":
-        data = {k: v for k, v in data.items() if k != "_comment"}
-        names = {f.name for f in fields(cls)}
-        required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
-        unknown, missing = sorted(set(data) - names), sorted(required - set(data))
-        if unknown or missing:
-            raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
-        labels = set(data["max_stem"]) | set(data["max_stem_unanchored"])
-        if data.get("town_heads") and "GPE" not in labels:
+        settings = settings_from_dict(cls, data, source)
+        labels = set(settings.max_stem) | set(settings.max_stem_unanchored)
+        if settings.town_heads and "GPE" not in labels:
             raise ValueError(
                 f"{source}:1: bad settings: town_heads need GPE in max_stem and max_stem_unanchored"
             )
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return settings
 
 
 @dataclass
@@ -317,8 +305,10 @@ def _longest_first(cands: list[NameCandidate]) -> list[NameCandidate]:
     return sorted(kept, key=lambda c: c.start)
 
 
-class NameGrammar:
+class NameGrammar(RuleComponent):
     """ORG/LOC candidates from head words (``doc.spans[spans_key]``); needs the place linker's candidates."""
+
+    settings_file = SETTINGS_FILE
 
     def __init__(
         self,
@@ -335,56 +325,19 @@ class NameGrammar:
         self.places_key = places_key
         self.numeric_key = numeric_key
         self.scorer = scorer
-        self.finder: NameFinder | None = None
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]] | None = None,
-        *,
-        nlp: Language | None = None,
-        settings_path: str | None = None,
-    ) -> None:
-        """Read the head words and lists (``names.json``; None = built in)."""
-        data = read_settings(settings_path, SETTINGS_FILE)
-        self.finder = NameFinder(NameSettings.from_dict(data, str(settings_path or SETTINGS_FILE)))
-
-    def _ready(self) -> NameFinder:
-        if self.finder is None:
-            raise ValueError(
-                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
-            )
-        return self.finder
+    def _build(self, data: dict[str, Any], source: str) -> None:
+        self.finder = NameFinder(NameSettings.from_dict(data[SETTINGS], source))
 
     def __call__(self, doc: Doc) -> Doc:
-        finder = self._ready()
+        self._ready()
         places = [(s.start_char, s.end_char) for s in doc.spans.get(self.places_key, [])]
         numeric = [(s.start_char, s.end_char) for s in doc.spans.get(self.numeric_key, [])]
-        cands = finder.find(doc.text, token_offsets(doc), places, numeric)
+        cands = self.finder.find(doc.text, token_offsets(doc), places, numeric)
         split_tokens_at(doc, [o for c in cands for o in (c.start, c.end)])
         spans = [doc.char_span(c.start, c.end, label=c.label) for c in cands]
         doc.spans[self.spans_key] = [s for s in spans if s is not None]
         return doc
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return self.scorer(examples, **kwargs) if self.scorer else {}
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return srsly.msgpack_dumps(self._ready().s.to_dict())
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NameGrammar":
-        self.finder = NameFinder(NameSettings.from_dict(srsly.msgpack_loads(data)))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        """The settings as ``settings.json`` in ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "settings.json", self._ready().s.to_dict())
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NameGrammar":
-        file = Path(path) / "settings.json"
-        self.finder = NameFinder(NameSettings.from_dict(srsly.read_json(file), str(file)))
-        return self
 
 
 @Language.factory(

@@ -22,14 +22,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import SimpleFrozenList, filter_spans
+from spacy.util import filter_spans
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
 from pipeline import NUMERIC_LABELS
+from pipeline.components.base import SETTINGS, RuleComponent
 from pipeline.components.numerals import magnitude_value, parse_numeral
 from pipeline.corpus.alignment import split_tokens_at
 from pipeline.resources import read_settings
@@ -505,7 +505,7 @@ def parse_numeric(text: str, rules: NumericRules | None = None) -> NumericValue 
     return None
 
 
-class NumericEntities:
+class NumericEntities(RuleComponent):
     """Finds numeric expressions in ``doc.text`` and adds them as exact character spans with their values.
 
     Its word lists (``numeric.json``) are read by :meth:`initialize` and saved with the pipeline.
@@ -527,7 +527,6 @@ class NumericEntities:
         self.set_ents = set_ents
         self.overwrite = overwrite
         self.scorer = scorer
-        self.rules: NumericRules | None = None
 
     def initialize(
         self,
@@ -538,13 +537,13 @@ class NumericEntities:
         overrides: dict[str, Any] | None = None,
     ) -> None:
         """Read the word lists (``settings_path``; None = built in) with single keys replaced by ``overrides``."""
-        self.rules = NumericRules(load_settings(settings_path, overrides))
+        self._set({SETTINGS: load_settings(settings_path, overrides)}, str(settings_path or SETTINGS_FILE))
+
+    def _build(self, data: dict[str, Any], source: str) -> None:
+        self.rules = NumericRules(data[SETTINGS])
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.rules is None:
-            raise ValueError(
-                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
-            )
+        self._ready()
         found = self.rules.find(doc.text)
         split_tokens_at(doc, [o for nv in found for o in (nv.start, nv.end)])
         spans = []
@@ -568,33 +567,6 @@ class NumericEntities:
                 new = [s for s in spans if not any(e.start < s.end and s.start < e.end for e in existing)]
                 doc.ents = sorted([*existing, *new], key=lambda s: s.start)
         return doc
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return self.scorer(examples, **kwargs) if self.scorer else {}
-
-    def _settings(self) -> dict[str, Any]:
-        if self.rules is None:
-            raise ValueError(f"component '{self.name}' has no data to save: call nlp.initialize() first")
-        return self.rules.s
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return srsly.json_dumps(self._settings()).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NumericEntities":
-        self.rules = NumericRules(srsly.json_loads(data.decode("utf-8")))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        """The word lists as ``settings.json`` in ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "settings.json", self._settings())
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> "NumericEntities":
-        self.rules = NumericRules(load_settings(Path(path) / "settings.json"))
-        return self
 
 
 @Language.factory(

@@ -23,18 +23,17 @@ places, then a single province-level reading (吉林 → 吉林省); otherwise t
 # no `from __future__ import annotations`: spaCy resolves the factory's type hints at run time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import SimpleFrozenList, filter_spans
+from spacy.util import filter_spans
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
+from pipeline.components.base import SETTINGS, RuleComponent, settings_from_dict
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
 from pipeline.gazetteer import Gazetteer, Place, build_gazetteer
 from pipeline.resources import read_settings
@@ -56,7 +55,7 @@ class Candidate:
 
 @dataclass
 class PlaceSettings:
-    """The contents of ``configs/places.json``."""
+    """The contents of ``places.json``."""
 
     suffixes: str
     level_suffixes: dict[str, str]
@@ -72,18 +71,6 @@ class PlaceSettings:
     chain_partners: str
     blocked_chains: list[str]
     blocked_next: str
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "PlaceSettings":
-        data = {k: v for k, v in data.items() if k != "_comment"}
-        names = {f.name for f in fields(cls)}
-        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
-        if unknown or missing:
-            raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class PlaceFinder:
@@ -336,7 +323,7 @@ def _linked(key: str, link: dict) -> Candidate:
     return Candidate(start, end, (place,), place, True)
 
 
-class PlaceLinker:
+class PlaceLinker(RuleComponent):
     """Propose GPE candidates for gazetteer places (``doc.spans[spans_key]``) and link GPE spans to adcodes.
 
     Its data (the settings of ``places.json`` and the gazetteer index) is read by :meth:`initialize` and saved
@@ -361,7 +348,6 @@ class PlaceLinker:
         self.set_ents = set_ents
         self.use_abbreviations = use_abbreviations
         self.scorer = scorer
-        self.finder: PlaceFinder | None = None
 
     def initialize(
         self,
@@ -372,26 +358,26 @@ class PlaceLinker:
         gazetteer_path: str | None = None,
     ) -> None:
         """Read the settings (``places.json``) and build the gazetteer (``gazetteer.json``); None = built in."""
-        settings = PlaceSettings.from_dict(
-            read_settings(settings_path, SETTINGS_FILE), str(settings_path or SETTINGS_FILE)
-        )
-        self.finder = PlaceFinder(settings, build_gazetteer(gazetteer_path))
+        data = {
+            SETTINGS: read_settings(settings_path, SETTINGS_FILE),
+            "gazetteer": build_gazetteer(gazetteer_path).to_dict(),
+        }
+        self._set(data, str(settings_path or SETTINGS_FILE))
 
-    def _ready(self) -> "PlaceFinder":
-        if self.finder is None:
-            raise ValueError(
-                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
-            )
-        return self.finder
+    def _build(self, data: dict[str, Any], source: str) -> None:
+        settings = settings_from_dict(PlaceSettings, data[SETTINGS], source)
+        self.finder = PlaceFinder(settings, Gazetteer.from_dict(data["gazetteer"]))
 
     def candidates(self, text: str) -> list[Candidate]:
         """Candidates with their links resolved against each other (no Doc needed)."""
-        cands = self._ready().find(text, self.use_abbreviations)
+        self._ready()
+        cands = self.finder.find(text, self.use_abbreviations)
         resolve(cands)
         return cands
 
     def __call__(self, doc: Doc) -> Doc:
-        finder = self._ready()
+        self._ready()
+        finder = self.finder
         text = doc.text
         words = token_offsets(doc)
         links = dict(doc._.place_links or {})
@@ -426,7 +412,8 @@ class PlaceLinker:
 
     def places_for(self, name: str) -> tuple[Place, ...]:
         """Places for an entity text found by another component (full, short, alias, suffix-less, abbreviation)."""
-        finder = self._ready()
+        self._ready()
+        finder = self.finder
         gaz = finder.gazetteer
         name = name.strip()
         found = gaz.lookup(name)
@@ -435,38 +422,6 @@ class PlaceLinker:
         if not found and len(name) == 1:
             found = gaz.abbreviation(name)
         return found
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return self.scorer(examples, **kwargs) if self.scorer else {}
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        finder = self._ready()
-        return srsly.msgpack_dumps({"settings": finder.s.to_dict(), "gazetteer": finder.gazetteer.to_dict()})
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PlaceLinker":
-        msg = srsly.msgpack_loads(data)
-        self.finder = PlaceFinder(
-            PlaceSettings.from_dict(msg["settings"]), Gazetteer.from_dict(msg["gazetteer"])
-        )
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        """``settings.json`` (readable) and ``gazetteer.msgpack`` (the name index) in ``path``."""
-        finder = self._ready()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "settings.json", finder.s.to_dict())
-        srsly.write_msgpack(path / "gazetteer.msgpack", finder.gazetteer.to_dict())
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PlaceLinker":
-        path = Path(path)
-        settings = PlaceSettings.from_dict(
-            srsly.read_json(path / "settings.json"), str(path / "settings.json")
-        )
-        self.finder = PlaceFinder(
-            settings, Gazetteer.from_dict(srsly.read_msgpack(path / "gazetteer.msgpack"))
-        )
-        return self
 
 
 @Language.factory(

@@ -17,19 +17,15 @@ Surfaces in ``stop_words`` never propagate.
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example
-from spacy.util import SimpleFrozenList
 
 import pipeline.components.scoring  # noqa: F401  (registers the scorer named in the factory's defaults)
+from pipeline.components.base import SETTINGS, RuleComponent, settings_from_dict
 from pipeline.corpus.alignment import split_tokens_at, token_offsets
-from pipeline.resources import read_settings
 from pipeline.spans import PLACES_KEY
 
 SETTINGS_FILE = "propagation.json"
@@ -47,18 +43,6 @@ class PropagationSettings:
     industry_words: list[str]
     stop_words: list[str]
     relabel: bool
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = SETTINGS_FILE) -> "PropagationSettings":
-        data = {k: v for k, v in data.items() if k != "_comment"}
-        names = {f.name for f in fields(cls)}
-        unknown, missing = sorted(set(data) - names), sorted(names - set(data))
-        if unknown or missing:
-            raise ValueError(f"{source}:1: bad settings: unknown keys {unknown}, missing keys {missing}")
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class Propagator:
@@ -143,8 +127,10 @@ def _place(ents: list[Ent], new: Ent) -> list[Ent]:
     return sorted([*ents, new])
 
 
-class NamePropagation:
+class NamePropagation(RuleComponent):
     """Makes names consistent across a document (see the module docstring for the policy)."""
+
+    settings_file = SETTINGS_FILE
 
     def __init__(
         self,
@@ -157,63 +143,21 @@ class NamePropagation:
         self.name = name
         self.places_key = places_key
         self.scorer = scorer
-        self.propagator: Propagator | None = None
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]] | None = None,
-        *,
-        nlp: Language | None = None,
-        settings_path: str | None = None,
-    ) -> None:
-        """Read the policy's word lists (``propagation.json``; None = built in)."""
-        data = read_settings(settings_path, SETTINGS_FILE)
-        self._build(PropagationSettings.from_dict(data, str(settings_path or SETTINGS_FILE)))
-
-    def _build(self, settings: PropagationSettings) -> None:
-        self.propagator = Propagator(settings)
-
-    def _ready(self) -> Propagator:
-        if self.propagator is None:
-            raise ValueError(
-                f"component '{self.name}' has no data: call nlp.initialize() or load a saved pipeline"
-            )
-        return self.propagator
+    def _build(self, data: dict[str, Any], source: str) -> None:
+        self.propagator = Propagator(settings_from_dict(PropagationSettings, data[SETTINGS], source))
 
     def __call__(self, doc: Doc) -> Doc:
-        prop = self._ready()
+        self._ready()
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
         bounds = {o for a, b in token_offsets(doc) for o in (a, b)}
         places = [(p.start_char, p.end_char) for p in doc.spans.get(self.places_key, [])]
-        new = prop.propagate(doc.text, ents, bounds, places)
+        new = self.propagator.propagate(doc.text, ents, bounds, places)
         if new != ents:
             split_tokens_at(doc, [o for s, e, _ in new for o in (s, e)])
             spans = [doc.char_span(s, e, label=lab) for s, e, lab in new]
             doc.set_ents([sp for sp in spans if sp is not None], default="outside")
         return doc
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return self.scorer(examples, **kwargs) if self.scorer else {}
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return srsly.msgpack_dumps(self._ready().s.to_dict())
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "NamePropagation":
-        self._build(PropagationSettings.from_dict(srsly.msgpack_loads(data)))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        """The settings as ``settings.json`` in ``path``."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "settings.json", self._ready().s.to_dict())
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> "NamePropagation":
-        file = Path(path) / "settings.json"
-        self._build(PropagationSettings.from_dict(srsly.read_json(file), str(file)))
-        return self
 
 
 @Language.factory(
