@@ -41,8 +41,8 @@ def RuleSpanFeatures(spans_keys: list[str]) -> Model[list[Doc], list[Ints2d]]:
                 cast(
                     Ints2d,
                     numpy.stack([span_features(doc, key) for key in spans_keys], axis=1)
-                    if len(doc)
-                    else numpy.zeros((0, len(spans_keys)), dtype="uint64"),
+                    if len(doc) and spans_keys
+                    else numpy.zeros((len(doc), len(spans_keys)), dtype="uint64"),
                 ),
                 dtype="uint64",
             )
