@@ -22,7 +22,16 @@ from pipeline.settings import CONFIGS_DIR, PROJECT_ROOT
 
 SEED = PROJECT_ROOT / "annotations" / "gx-industry-2021.jsonl"
 TEXT = "2021年广西柳州市工业总产值达到450亿元，增长11.4%。湖北省生态环境厅和东风柳汽新增产能3万辆，出口美国5000万美元。"
-CUSTOM = ("numeric_entities", "place_linker", "name_grammar", "entity_merger", "name_propagation")
+PIPELINE = [
+    "numeric_entities",
+    "place_linker",
+    "name_grammar",
+    "tok2vec",
+    "ner",
+    "entity_merger",
+    "name_propagation",
+    "place_links",
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +76,7 @@ def _entities(doc) -> list[dict]:
 @pytest.mark.slow
 def test_model_best_is_the_whole_pipeline_with_metadata_and_scores(trained: Path) -> None:
     nlp = spacy.load(trained)  # plain spaCy: components found through the package's entry points
-    assert nlp.pipe_names == ["tok2vec", "ner", *CUSTOM]
+    assert nlp.pipe_names == PIPELINE
     summary = nlp.analyze_pipes()["summary"]
     assert (
         summary["numeric_entities"]["retokenizes"]

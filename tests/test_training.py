@@ -128,13 +128,14 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     # one config: model-best is the whole pipeline, chosen by spaCy's loop on the merged doc.ents
     meta = json.loads((best / "meta.json").read_text(encoding="utf-8"))
     assert meta["pipeline"] == [
-        "tok2vec",
-        "ner",
         "numeric_entities",
         "place_linker",
         "name_grammar",
+        "tok2vec",
+        "ner",
         "entity_merger",
         "name_propagation",
+        "place_links",
     ]
     assert "ents_f" in meta["performance"] and "spans_numeric_f" in meta["performance"]
     # the pkuseg user dictionary: training names (and the gazetteer) saved in the model, used when tagging
