@@ -2,7 +2,8 @@
 
 Policy (each step configurable in ``configs/``):
 
-1. Start from the statistical model's entities (``doc.ents``; empty in the rule-only pipeline).
+1. Start from the statistical model's entities (``doc.ents``; empty in the rule-only pipeline), only those with
+   one of ``model_labels`` (None: all); the model's own entities are kept in ``doc.spans[model_key]``.
 2. Numeric expressions (``doc.spans[numeric_key]``): with ``numeric_policy = "rules_first"`` a rule span
    replaces every model entity it overlaps whose label is numeric (MONEY/QUANTITY/PERCENT), and is added where it
    overlaps no name entity; model numeric entities that no rule span overlaps stay (the model's recall).
@@ -131,6 +132,7 @@ class EntityMerger:
         "numeric_policy": "rules_first",
         "names_policy": "contain",
         "places_policy": "fill",
+        "model_labels": None,
         "scorer": {"@scorers": "pipeline.merged_entity_scorer.v1", "model_key": MODEL_KEY},
     },
     default_score_weights={
@@ -154,6 +156,7 @@ def make_entity_merger(
     numeric_policy: str,
     names_policy: str,
     places_policy: str,
+    model_labels: list[str] | None,
     scorer: Callable | None,
 ) -> EntityMerger:
     """The final ``doc.ents``: model entities merged with the rule candidates by the configured policies."""
@@ -167,5 +170,6 @@ def make_entity_merger(
         numeric_policy=numeric_policy,
         names_policy=names_policy,
         places_policy=places_policy,
+        model_labels=model_labels,
         scorer=scorer,
     )
