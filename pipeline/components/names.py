@@ -17,6 +17,7 @@ Candidates go to ``doc.spans[spans_key]``; the merger decides which reach ``doc.
 entities they contain, so a place inside a longer name is not left as a stray GPE).
 """
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from pipeline.corpus.alignment import split_tokens_at, token_offsets
 from pipeline.spans import NAMES_KEY, NUMERIC_KEY, PLACES_KEY
 
 SETTINGS_FILE = "names.json"
+PARENTHESISED = re.compile(r"[（(][\u4e00-\u9fff]{1,6}[）)](?=[\u4e00-\u9fff])")
 HYPHENS = "-－"
 
 
@@ -49,6 +51,7 @@ class NameSettings:
     max_stem: dict[str, int]
     max_stem_unanchored: dict[str, int]
     town_heads: list[str] = field(default_factory=list)
+    route_heads: list[str] = field(default_factory=list)
     weak_org_heads: list[str] = field(default_factory=list)
     weak_loc_heads: list[str] = field(default_factory=list)
     macro_regions: list[str] = field(default_factory=list)
@@ -102,6 +105,8 @@ class NameFinder:
         self.coordinated = {"市委", "县委", "省委", "区委", "州委"}
         self.zone_heads = tuple(h for h in settings.loc_heads if h.endswith("区") and len(h) >= 2)
         self.company_heads = ("公司", "集团")
+        self.route_heads = set(settings.route_heads)
+        self.route_joiners = ("至", "—", "-", "－", "～")
         self.needs_stem = set(settings.needs_stem)
         self.generic_ends = tuple(settings.generic_ends)
         self.blocked_after = {h: tuple(ws) for h, ws in settings.blocked_after.items()}
@@ -118,6 +123,10 @@ class NameFinder:
     def _scan(self, text: str, starts: set[int]) -> "_Scan":
         """Where the word lists match in ``text`` (one pass of each automaton)."""
         scan = _Scan()
+        scan.parenthesised = [False] * (len(text) + 1)
+        for m in PARENTHESISED.finditer(text):
+            for k in range(m.start(), m.end()):
+                scan.parenthesised[k] = True
         for end, w in self.head_words.iter(text):
             e = end + 1
             if len(w) > len(scan.heads.get(e, "")):
@@ -190,6 +199,9 @@ class NameFinder:
         scan: "_Scan",
     ) -> NameCandidate | None:
         limit = self.s.max_stem.get(label, 0)
+        scan.route = label == "LOC" and text[h:e] in self.route_heads
+        if scan.route:
+            limit += self.s.max_stem.get(label, 0)
         i, reached_boundary = h, False
         while i > 0 and h - i < limit:
             if self._boundary_at(text, i, h, label, no_name, joined, scan):
@@ -203,7 +215,7 @@ class NameFinder:
                 i += 1
         stretch_start = i
         inside_place = {k for a, b in places for k in range(a, b)}
-        place_anchors = [a for a, b in places if i <= a and b <= h]
+        place_anchors = [a for a, b in places if i <= a and b <= h and not scan.parenthesised[a]]
         level_anchors = [
             p
             for p in range(i, h)
@@ -257,6 +269,10 @@ class NameFinder:
         ch = text[i - 1]
         if ch in HYPHENS and text.endswith("中国", 0, i - 1) and i < len(text) and _is_cjk(text[i]):
             return False  # 中国-东盟, 中国－中南半岛
+        if scan.route and ch in self.route_joiners and i >= 2 and _is_cjk(text[i - 2]):
+            return False  # 靖西至那坡高速公路: one route
+        if label == "ORG" and scan.parenthesised[i - 1]:
+            return False  # 品捷电子（苏州）有限公司
         if not _is_cjk(ch) or no_name[i - 1]:
             return True
         if joined[i]:
@@ -280,6 +296,8 @@ class _Scan:
     level_starts: set[int] = field(default_factory=set)
     stop_ends: set[int] = field(default_factory=set)
     lexicon: dict[int, str] = field(default_factory=dict)
+    parenthesised: list[bool] = field(default_factory=list)  # inside a short （place） of a company name
+    route: bool = False  # the head being expanded is a route (高速公路 …)
 
 
 class _Words:
