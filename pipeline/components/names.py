@@ -11,7 +11,8 @@ reached a boundary within ``max_stem_unanchored`` characters and the head is a s
 not names, nor bare bodies without a level (政府, 人大: guideline rules 4 and 23).
 
 Macro-regions and other fixed LOC words (长三角, 西北地区, 黄河流域) are LOC, and the central bodies of the state and
-the party (国务院, 党中央, 国家发改委, 人民银行) ORG, wherever they are whole tokens.
+the party (国务院, 党中央, 国家发改委, 人民银行) and well-known enterprises and brands (华为, 宁德时代, 西门子) ORG,
+wherever they are whole tokens (or runs of tokens).
 
 Candidates go to ``doc.spans[spans_key]``; the merger decides which reach ``doc.ents`` (they replace the model's
 entities they contain, so a place inside a longer name is not left as a stray GPE).
@@ -56,6 +57,7 @@ class NameSettings:
     weak_loc_heads: list[str] = field(default_factory=list)
     macro_regions: list[str] = field(default_factory=list)
     national_bodies: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
     level_prefixes: list[str] = field(default_factory=list)
     generic_stems: list[str] = field(default_factory=list)
     generic_starts: list[str] = field(default_factory=list)
