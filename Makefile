@@ -6,7 +6,7 @@ DATA    ?= ../shared
 MODEL   ?= models/default
 CONFIG  ?= configs/ner.cfg
 
-.PHONY: setup demo test test-fast lint format train evaluate bench cv vectors clean
+.PHONY: setup demo test test-fast lint format train evaluate bench cv vectors pretrain clean
 
 # the compiled segmenter core is rebuilt by the same editable install
 $(BIN)/pipeline: pyproject.toml setup.py pipeline/segmenter/_core.pyx
@@ -56,6 +56,10 @@ cv: setup
 # static floret vectors from the public text (cached in models/vectors; `pipeline train` builds them when missing)
 vectors: setup
 	$(BIN)/python -c "from pathlib import Path; from pipeline.vectors import build_vectors; print(build_vectors(Path('$(DATA)')))"
+
+# pretrain the tok2vec of configs/ner.cfg on the public text (configs/pretrain.cfg) into models/pretrained/
+pretrain: setup
+	$(BIN)/python -c "from pathlib import Path; from pipeline.pretraining import pretrain; print(pretrain(Path('configs/pretrain.cfg'), Path('models/pretrain-run'), Path('$(DATA)')))"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

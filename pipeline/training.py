@@ -256,6 +256,8 @@ def train(
         from pipeline.tokenizer import ensure_pkuseg_model
 
         paths["paths.pkuseg_model"] = str(ensure_pkuseg_model())
+    if config["paths"].get("init_tok2vec"):
+        paths["paths.init_tok2vec"] = str(_root_path(config["paths"]["init_tok2vec"], None))
     if config["paths"].get("vectors"):
         from pipeline.vectors import ensure_vectors
 
