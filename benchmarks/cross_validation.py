@@ -76,7 +76,9 @@ def load_config_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def predict(model: Path, docs: list[GoldDoc], load: dict[str, Any]) -> tuple[dict[str, dict], float]:
+def predict(
+    model: Path, docs: list[GoldDoc], load: dict[str, Any], disable: list[str] = ()
+) -> tuple[dict[str, dict], float]:
     """Per document: the whole pipeline's entities and the statistical model's own (``doc.spans["ner"]``);
     and the pipeline's throughput (chars/s, loading excluded)."""
     import spacy
@@ -86,7 +88,11 @@ def predict(model: Path, docs: list[GoldDoc], load: dict[str, Any]) -> tuple[dic
 
     register_components()
     check_model_dir(model)
-    nlp = spacy.load(model, config=load) if load else spacy.load(model)
+    nlp = (
+        spacy.load(model, config=load, disable=list(disable))
+        if load
+        else spacy.load(model, disable=list(disable))
+    )
     start = time.perf_counter()
     out = {
         gold.id: {
@@ -141,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--retrain", action="store_true", help="train folds that already have a model")
     ap.add_argument("--load", action="append", default=[], help="section.key=value applied when loading")
+    ap.add_argument("--disable", action="append", default=[], help="a component left out when scoring")
     ap.add_argument("--output-dir", type=Path, default=RESULTS)
     args, overrides = ap.parse_known_args(argv)
     if any(not o.startswith("--") for o in overrides[::2]) or len(overrides) % 2:
@@ -176,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.untrained:
             predicted, chars_per_second = predict_untrained(args.untrained, fold_docs)
         else:
-            predicted, chars_per_second = predict(fold_dir / "model-best", fold_docs, load)
+            predicted, chars_per_second = predict(fold_dir / "model-best", fold_docs, load, args.disable)
             suffix = f"-{args.name}" if args.reuse else ""
             with (fold_dir / f"predictions{suffix}.jsonl").open("w", encoding="utf-8") as fh:
                 for d in fold_docs:
@@ -215,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": str(args.config.relative_to(ROOT) if args.config.is_relative_to(ROOT) else args.config),
         "overrides": overrides,
         "load": args.load,
+        "disable": args.disable,
         "models": str(models.relative_to(ROOT) if models.is_relative_to(ROOT) else models),
         "folds": args.folds,
         "seed": args.seed,
