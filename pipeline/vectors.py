@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,15 +39,14 @@ class FloretSettings:
     model: str = "cbow"
 
 
-def write_segmented_text(data_dir: Path, out: Path) -> tuple[int, int]:
+def write_segmented_text(texts: Iterable[str], out: Path) -> tuple[int, int]:
     """One paragraph a line, words separated by spaces; returns (lines, words)."""
-    from pipeline.pretraining import unlabelled_texts
     from pipeline.tokenizer import make_nlp
 
     nlp = make_nlp()
     lines = words = 0
     with out.open("w", encoding="utf-8") as fh:
-        for doc in nlp.pipe(unlabelled_texts(data_dir), batch_size=256):
+        for doc in nlp.pipe(texts, batch_size=256):
             tokens = [t.text for t in doc if not t.is_space]
             if tokens:
                 fh.write(" ".join(tokens) + "\n")
@@ -58,14 +58,21 @@ def write_segmented_text(data_dir: Path, out: Path) -> tuple[int, int]:
 def build_vectors(
     data_dir: Path, dest: Path = VECTORS_DIR, settings: FloretSettings = FloretSettings()
 ) -> Path:
-    """Train floret on the public text and write a spaCy vectors directory at ``dest``."""
+    """Train floret on the public text of ``data_dir`` and write a spaCy vectors directory at ``dest``."""
+    from pipeline.pretraining import unlabelled_texts
+
+    return train_vectors(unlabelled_texts(data_dir), dest, settings)
+
+
+def train_vectors(texts: Iterable[str], dest: Path, settings: FloretSettings = FloretSettings()) -> Path:
+    """Segment ``texts``, train floret on them and write a spaCy vectors directory at ``dest``."""
     import floret
     import spacy
     from spacy.training.initialize import convert_vectors
 
     with tempfile.TemporaryDirectory() as tmp:
         text = Path(tmp) / "text.txt"
-        lines, words = write_segmented_text(data_dir, text)
+        lines, words = write_segmented_text(texts, text)
         model = floret.train_unsupervised(
             str(text),
             model=settings.model,

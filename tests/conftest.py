@@ -34,3 +34,14 @@ def nlp_pkuseg():
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def small_vectors(tmp_path_factory) -> Path:
+    """Small floret vectors trained on the seed article (seconds), for trainings of configs/ner.cfg in tests."""
+    from pipeline.vectors import FloretSettings, train_vectors
+
+    text = (PROJECT_ROOT / "corpus" / "gx-industry-2021.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.split("\n") if line.strip()] * 3
+    settings = FloretSettings(dim=16, bucket=2000, epoch=2, min_count=1)
+    return train_vectors(lines, tmp_path_factory.mktemp("vectors") / "vectors", settings)

@@ -35,7 +35,7 @@ PIPELINE = [
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
+def trained(tmp_path_factory, small_vectors: Path) -> Path:
     """A real (short) training of configs/ner.cfg on pieces of the seed report: the complete model-best."""
     from pipeline.training import train
 
@@ -54,6 +54,7 @@ def trained(tmp_path_factory) -> Path:
             "pipeline_data.splits": None,
             "pipeline_data.dev_fraction": 0.3,
             "training.max_steps": 30,
+            "paths.vectors": str(small_vectors),
             "training.eval_frequency": 10,
         }
     )

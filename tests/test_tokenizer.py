@@ -74,10 +74,14 @@ def test_build_corpus_user_dictionary_holds_out_each_documents_own_names(tmp_pat
     assert _tokens(nlp, "北部湾港")[0] == "北部湾港"  # the full dictionary is back on the tokenizer
 
 
-def test_config_callback_adds_words_and_model_keeps_them(tmp_path: Path) -> None:
+def test_config_callback_adds_words_and_model_keeps_them(tmp_path: Path, small_vectors: Path) -> None:
     register_components()
     words = write_words(["东风柳汽", "北部湾港"], tmp_path / "user_words.txt")
-    overrides = {"paths.user_words": str(words), "paths.pkuseg_model": str(ensure_pkuseg_model())}
+    overrides = {
+        "paths.user_words": str(words),
+        "paths.pkuseg_model": str(ensure_pkuseg_model()),
+        "paths.vectors": str(small_vectors),
+    }
     config = util.load_config(CONFIGS_DIR / "ner.cfg", overrides=overrides, interpolate=False)
     nlp = util.load_model_from_config(config, auto_fill=True)
     text = "东风柳汽和北部湾港今年增长。"

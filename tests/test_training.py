@@ -98,7 +98,7 @@ def test_tune_documents_come_from_training_documents_only(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_train_then_evaluate(tmp_path: Path) -> None:
+def test_train_then_evaluate(tmp_path: Path, small_vectors: Path) -> None:
     pieces = []
     for doc in read_jsonl(SEED):
         pieces += chunk_document(doc, 300)
@@ -119,6 +119,7 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
         "training.optimizer.learn_rate": 0.003,
         "training.eval_frequency": 100,
         "pipeline_data.user_dict.enabled": True,
+        "paths.vectors": str(small_vectors),
     }
     best = train(CONFIGS_DIR / "ner.cfg", tmp_path / "model", data_dir=tmp_path, overrides=overrides)
     assert (best / "meta.json").exists() and (tmp_path / "model" / "model-last").exists()
