@@ -143,7 +143,7 @@ def test_train_then_evaluate(tmp_path: Path, small_vectors: Path) -> None:
     words = (tmp_path / "model" / "corpus" / "user_words.txt").read_text(encoding="utf-8").split()
     assert build["user_words"] == len(words) and "柳州市" in words
     nlp = load_nlp(best)
-    assert nlp.pipe_names[-1] == "entity_merger"
+    assert nlp.pipe_names[-1] == "place_links"
     train_ids = set((tmp_path / "model" / "corpus" / "train.ids.txt").read_text(encoding="utf-8").split())
     trained_names = {
         p.text[start:end] for p in pieces if p.id in train_ids for start, end, lab in p.spans if lab == "ORG"
