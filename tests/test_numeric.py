@@ -271,12 +271,13 @@ def test_word_lists_are_saved_in_the_model(nlp_numeric, tmp_path):
 
 def test_bad_settings_file(tmp_path):
     from pipeline.components.numeric import load_settings
+    from pipeline.io import FileFormatError
 
     bad = tmp_path / "numeric.json"
     bad.write_text('{"currencies": ', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"numeric.json:1: invalid JSON"):
+    with pytest.raises(FileFormatError, match=r"numeric.json:1: invalid JSON"):
         load_settings(bad)
-    with pytest.raises(FileNotFoundError, match="not found"):
+    with pytest.raises(FileFormatError, match=r"missing\.json: cannot read settings file"):
         load_settings(tmp_path / "missing.json")
 
 

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 
 from pipeline.components.places import PlaceLinker  # registers the factory
 from pipeline.corpus.alignment import split_tokens_at
+from pipeline.io import FileFormatError
 from pipeline.settings import PROJECT_ROOT
 
 
@@ -161,7 +162,7 @@ def test_factory_config_is_respected(nlp_pkuseg):
 def test_bad_settings_file_names_file_and_line(nlp_pkuseg, tmp_path):
     bad = tmp_path / "places.json"
     bad.write_text('{"suffixes": "省"\n,,}', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"places.json:2: invalid JSON"):
+    with pytest.raises(FileFormatError, match=r"places.json:2: invalid JSON"):
         nlp_pkuseg.create_pipe("place_linker").initialize(settings_path=str(bad))
     bad.write_text('{"suffixes": "省"}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"places.json:1: bad settings: unknown keys \[\], missing keys"):

@@ -8,7 +8,6 @@ reads them again; a training config may name other files instead.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,12 @@ def resource_path(name: str) -> Path:
 
 
 def read_settings(path: str | Path | None, default: str) -> dict[str, Any]:
-    """Read a JSON settings file (``None``: the built-in ``default``); one-line ``ValueError`` when invalid."""
+    """Read a JSON settings file (``None``: the built-in ``default``); a one-line
+    :class:`~pipeline.io.FileFormatError` naming the file (and line) when it cannot be used."""
+    from pipeline.io import FileFormatError, read_json
+
     p = Path(path) if path else resource_path(default)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{p}: settings file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{p}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    data = read_json(p, "settings file")
     if not isinstance(data, dict):
-        raise ValueError(f"{p}:1: settings must be a JSON object")
+        raise FileFormatError(f"{p}:1: settings must be a JSON object")
     return data
